@@ -1,0 +1,1 @@
+"""SIMS-VSI builder: procedural houses, headless rendering, walkthrough capture, QA generation."""
