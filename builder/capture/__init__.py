@@ -1,0 +1,1 @@
+"""Walkthrough capture: camera model, trajectory planning, per-frame annotation, encoding."""

@@ -1,0 +1,1 @@
+"""Procedural houses: the house spec, floor plans, and furnishing."""

@@ -1,0 +1,85 @@
+"""The house generator: floor plan, then furnishing, from one per-house random stream."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from builder.houses.floorplan import generate_floorplan
+from builder.houses.furnish import RoomFurnisher, furnish_room
+from builder.houses.spec import House
+
+log = logging.getLogger(__name__)
+
+MIN_ROOMS, MAX_ROOMS = 3, 8
+MIN_OBJECTS, MAX_OBJECTS = 30, 50
+"""Furniture pieces per house (doors and windows not counted)."""
+MIN_PER_ROOM = 3
+HOUSE_TRIES = 20
+"""Whole-house resamples before giving up (a layout too cramped for 30 pieces is redrawn)."""
+SEED_STAGE_HOUSE = 1
+"""Stage tag in the seed sequence, so other stages (trajectories, QA) draw independent streams."""
+
+
+def house_rng(seed: int, house_index: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([seed, house_index, SEED_STAGE_HOUSE]))
+
+
+def asset_picker(catalog):
+    """pick(category, rng, max_height=None) -> (asset_id, size_m) or None if no model exists."""
+
+    def pick(category: str, rng: np.random.Generator, max_height: float | None = None):
+        entries = [e for e in catalog.entries_for(category) if max_height is None or e.size_m[1] <= max_height]
+        if not entries:
+            return None
+        e = entries[int(rng.integers(len(entries)))]
+        return e.asset_id, tuple(float(v) for v in e.size_m)
+
+    return pick
+
+
+def generate_house(house_index: int, seed: int, catalog) -> House:
+    """Generate house `house_index` of a corpus seeded by `seed` (deterministic)."""
+    rng = house_rng(seed, house_index)
+    pick = asset_picker(catalog)
+    # the room count is drawn once, so redraws for cramped layouts do not bias it downward
+    n_rooms = int(rng.integers(MIN_ROOMS, MAX_ROOMS + 1))
+    for attempt in range(HOUSE_TRIES):
+        plan = generate_floorplan(n_rooms, rng, first_instance=1)
+        target = int(rng.integers(MIN_OBJECTS, MAX_OBJECTS + 1))
+        total_area = sum(r.area_m2 for r in plan.rooms)
+        next_id = 1 + len(plan.doors) + len(plan.windows)
+        walls_by_id = {w.id: w for w in plan.walls}
+        furnishers, ok = [], True
+        for room in plan.rooms:
+            f = RoomFurnisher(
+                room=room,
+                walls=[w for w in plan.walls if w.room_id == room.id],
+                openings=[o for o in plan.doors + plan.windows if room.id in (o.room0, o.room1)],
+                rng=rng,
+                pick_asset=pick,
+                next_instance=next_id,
+                all_walls=walls_by_id,
+            )
+            quota = max(MIN_PER_ROOM, round(target * room.area_m2 / total_area))
+            ok = furnish_room(f, min(quota, MAX_OBJECTS - sum(len(x.placed) for x in furnishers)))
+            if not ok:
+                break
+            next_id = f.next_instance
+            furnishers.append(f)
+        objects = [p.obj for f in furnishers for p in f.placed]
+        if ok and MIN_OBJECTS <= len(objects) <= MAX_OBJECTS:
+            return House(
+                id=f"house_{house_index:06d}",
+                seed=seed,
+                wall_height=plan.walls[0].height,
+                rooms=plan.rooms,
+                walls=plan.walls,
+                doors=plan.doors,
+                windows=plan.windows,
+                objects=objects,
+                metadata={"generator": "simsv-procedural/1", "houseIndex": house_index, "attempts": attempt + 1},
+            )
+        log.debug("house %d attempt %d: %d objects, resampling", house_index, attempt, len(objects))
+    raise ValueError(f"house {house_index}: no layout with {MIN_OBJECTS}-{MAX_OBJECTS} objects in {HOUSE_TRIES} tries")
