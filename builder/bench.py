@@ -1,0 +1,49 @@
+"""`simsv bench capture`: render-only fps against end-to-end capture fps (render + annotate
++ encode + masks + frame table) on one realistic house. Prints figures; asserts nothing."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+
+def bench_capture(capture, seed: int = 0, frames: int = 300) -> str:
+    from builder.assets.catalog import default_catalog
+    from builder.capture.camera import Intrinsics, cam_to_world
+    from builder.capture.occupancy import build_occupancy
+    from builder.capture.planner import PlannerConfig, pick_start_rooms, plan_walkthrough
+    from builder.capture.walkthrough import capture_walkthrough
+    from builder.houses.generate import generate_house
+    from builder.pipeline import trajectory_rng
+    from builder.render.renderer import Renderer
+    from builder.render.scene import build_drawables
+
+    catalog = default_catalog()
+    house = generate_house(0, seed, catalog)
+    K = Intrinsics(capture.width, capture.height, capture.vfov_deg)
+    renderer = Renderer(K)
+    renderer.load(build_drawables(house, catalog.load_mesh))
+    start = pick_start_rooms(house, 1, trajectory_rng(seed, 0, -1))[0]
+    poses = plan_walkthrough(house, start, trajectory_rng(seed, 0, 0), PlannerConfig(fps=capture.fps))[:frames]
+    stats = renderer.stats
+    renderer.render(cam_to_world((poses[0].x, poses[0].y, poses[0].z), poses[0].yaw_deg, poses[0].pitch_deg))  # warm-up
+
+    t0 = time.perf_counter()
+    for p in poses:
+        renderer.render(cam_to_world((p.x, p.y, p.z), p.yaw_deg, p.pitch_deg))
+    render_fps = len(poses) / (time.perf_counter() - t0)
+
+    grid = build_occupancy(house)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        capture_walkthrough(renderer, poses, K, capture.fps, Path(tmp) / "traj", grid.room_at)
+        e2e_fps = len(poses) / (time.perf_counter() - t0)
+    return (
+        f"bench capture: {house.id}, {len(house.rooms)} rooms, {len(house.objects)} objects, "
+        f"{stats.get('triangles', '?')} triangles, {capture.width}x{capture.height}, {len(poses)} frames on "
+        f"{renderer.renderer_string}\n"
+        f"  render only : {render_fps:6.1f} fps\n"
+        f"  end to end  : {e2e_fps:6.1f} fps (render + annotate + encode + masks + table)\n"
+        f"  ratio       : {e2e_fps / render_fps:6.2f}"
+    )

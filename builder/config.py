@@ -1,0 +1,35 @@
+"""Settings of a corpus build. The resolved settings are saved as build_config.json in the
+output folder; resuming into a folder built with other settings is refused."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class CaptureConfig:
+    # frame size in pixels (the SIMS-V paper's videos are 680x384)
+    width: int = 680
+    height: int = 384
+    # vertical field of view in degrees (AI2-THOR's navigation camera in SIMS-V: 59)
+    vfov_deg: float = 59.0
+    # video frame rate; poses are planned at this rate, one rendered frame per pose
+    fps: int = 10
+    # walkthroughs per house, each from a different start room
+    trajectories_per_house: int = 2
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    # number of houses in the corpus; house i is generated from (seed, i) alone
+    houses: int = 4
+    # global seed; every random choice derives from (seed, house index, stage, ...)
+    seed: int = 0
+    capture: CaptureConfig = field(default_factory=CaptureConfig)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "BuildConfig":
+        return cls(houses=d["houses"], seed=d["seed"], capture=CaptureConfig(**d["capture"]))

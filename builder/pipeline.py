@@ -1,0 +1,174 @@
+"""The `generate` stage: houses -> walkthrough captures, resumable and shardable.
+
+Corpus layout (docs/capture-format.md):
+  OUT/build_config.json
+  OUT/houses/house_000007/house.json     the house spec
+  OUT/houses/house_000007/scene.json     scene metadata for QA
+  OUT/houses/house_000007/traj_00/...    one walkthrough (see capture/walkthrough.py)
+  OUT/houses/house_000007/DONE           written last, with the house's summary
+  OUT/failures/house_000003.json         why a house failed (removed when it later succeeds)
+  OUT/ATTRIBUTION.md                     creators of the CC-BY models the corpus uses
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from builder.config import BuildConfig
+from builder.io import write_text_atomic
+
+log = logging.getLogger(__name__)
+
+SEED_STAGE_TRAJECTORY = 2
+"""Stage tag for trajectory streams (the house stage uses 1), see builder.houses.generate."""
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'i/N' -> (i, N) with 0 <= i < N."""
+    try:
+        i, n = (int(v) for v in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard must look like i/N (e.g. 0/4), got '{text}'") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise ValueError(f"--shard {text}: need 0 <= i < N")
+    return i, n
+
+
+def house_dir(out: Path, index: int) -> Path:
+    return Path(out) / "houses" / f"house_{index:06d}"
+
+
+def trajectory_rng(seed: int, house_index: int, k: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([seed, house_index, SEED_STAGE_TRAJECTORY, k]))
+
+
+def check_config(out: Path, cfg: BuildConfig) -> None:
+    """Write build_config.json, or refuse to resume into a folder built with other settings."""
+    path = Path(out) / "build_config.json"
+    if path.exists():
+        old = json.loads(path.read_text())
+        if old != cfg.to_json():
+            raise ValueError(
+                f"{path}: this folder was built with other settings ({old}); use a new --out or the same settings"
+            )
+    else:
+        write_text_atomic(path, json.dumps(cfg.to_json(), indent=1, sort_keys=True))
+
+
+@dataclass
+class RunSummary:
+    built: int = 0
+    skipped: int = 0
+    failed: int = 0
+    frames: int = 0
+    seconds: float = 0.0
+
+    def line(self, out: Path) -> str:
+        fps = self.frames / self.seconds if self.seconds > 0 else 0.0
+        return (
+            f"generate: {self.built} houses built, {self.skipped} already done, {self.failed} failed; "
+            f"{self.frames} frames in {self.seconds:.1f} s ({fps:.1f} fps) -> {out}"
+        )
+
+
+class HouseBuilder:
+    """Builds houses one after another in this process, reusing one renderer and catalogue."""
+
+    def __init__(self, cfg: BuildConfig, out: Path, catalog=None):
+        from builder.assets.catalog import default_catalog
+        from builder.capture.camera import Intrinsics
+        from builder.render.renderer import Renderer
+
+        self.cfg, self.out = cfg, Path(out)
+        self.catalog = catalog or default_catalog()
+        c = cfg.capture
+        self.intrinsics = Intrinsics(c.width, c.height, c.vfov_deg)
+        self.renderer = Renderer(self.intrinsics)
+
+    def build(self, index: int, progress=None) -> dict:
+        """Generate, capture and mark house `index` done; returns its summary."""
+        from builder.capture.occupancy import build_occupancy
+        from builder.capture.planner import PlannerConfig, pick_start_rooms, plan_walkthrough
+        from builder.capture.walkthrough import capture_walkthrough
+        from builder.houses.generate import generate_house
+        from builder.houses.metadata import scene_metadata
+        from builder.houses.spec import House
+        from builder.render.scene import build_drawables
+
+        hdir = house_dir(self.out, index)
+        spec_path = hdir / "house.json"
+        if not spec_path.exists():
+            generate_house(index, self.cfg.seed, self.catalog).save(spec_path)
+        # always render the house as stored, so a resumed run sees exactly what a fresh one did
+        house = House.load(spec_path)
+        write_text_atomic(hdir / "scene.json", json.dumps(scene_metadata(house), indent=1, sort_keys=True))
+        self.renderer.load(build_drawables(house, self.catalog.load_mesh))
+        grid = build_occupancy(house)
+        c = self.cfg.capture
+        planner_cfg = PlannerConfig(fps=c.fps)
+        starts = pick_start_rooms(house, c.trajectories_per_house, trajectory_rng(self.cfg.seed, index, -1))
+        trajectories = []
+        for k, start in enumerate(starts):
+            tdir = hdir / f"traj_{k:02d}"
+            done = tdir / "DONE"
+            if not done.exists():
+                poses = plan_walkthrough(house, start, trajectory_rng(self.cfg.seed, index, k), planner_cfg)
+                capture_walkthrough(self.renderer, poses, self.intrinsics, c.fps, tdir, grid.room_at, progress)
+            trajectories.append({"trajectory": tdir.name, "start_room": start, **json.loads(done.read_text())})
+        summary = {
+            "house_id": house.id, "rooms": len(house.rooms), "objects": len(house.objects), "trajectories": trajectories,
+            "assets": sorted({o.asset_id for o in house.objects}),
+        }
+        write_text_atomic(hdir / "DONE", json.dumps(summary, indent=1, sort_keys=True))
+        return summary
+
+
+def generate(cfg: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1), catalog=None, show_progress: bool = True) -> RunSummary:
+    """Build every house of shard i/N that is not done yet. A failing house is logged to
+    OUT/failures/ and skipped; the run goes on."""
+    import time
+
+    from tqdm import tqdm
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    check_config(out, cfg)
+    i, n = shard
+    indices = [h for h in range(cfg.houses) if h % n == i]
+    todo = [h for h in indices if not (house_dir(out, h) / "DONE").exists()]
+    summary = RunSummary(skipped=len(indices) - len(todo))
+    t0 = time.perf_counter()
+    builder = HouseBuilder(cfg, out, catalog) if todo else None
+    frames_bar = tqdm(desc="frames", unit="frame", disable=not show_progress, position=1, leave=False)
+    for index in tqdm(todo, desc="houses", unit="house", disable=not show_progress, position=0):
+        failure = out / "failures" / f"house_{index:06d}.json"
+        try:
+            result = builder.build(index, progress=frames_bar.update)
+        except Exception as e:  # noqa: BLE001 - one bad house must not abort the corpus
+            log.error("house %d failed: %s", index, e)
+            write_text_atomic(failure, json.dumps({"house_index": index, "error": repr(e), "traceback": traceback.format_exc()}, indent=1))
+            summary.failed += 1
+            continue
+        failure.unlink(missing_ok=True)
+        summary.built += 1
+        summary.frames += sum(t["frames"] for t in result["trajectories"])
+    frames_bar.close()
+    write_attribution(out)
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def write_attribution(out: Path, catalog=None) -> None:
+    """ATTRIBUTION.md for every model used by any finished house of the corpus."""
+    from builder.assets.catalog import default_catalog
+
+    assets = set()
+    for done in sorted((Path(out) / "houses").glob("house_*/DONE")):
+        assets.update(json.loads(done.read_text()).get("assets", []))
+    (catalog or default_catalog()).write_attribution(sorted(assets), Path(out) / "ATTRIBUTION.md")
