@@ -1,0 +1,19 @@
+# The two commands a fresh machine needs (see README): `make demo` and `make test`.
+# Both install what they need first (scripts/install.sh: apt packages + .venv).
+DEMO_OUT ?= demo
+
+.PHONY: install demo test bench
+
+install:
+	./scripts/install.sh
+
+demo: install
+	.venv/bin/simsv generate --houses 2 --seed 0 --out $(DEMO_OUT)/corpus
+	.venv/bin/simsv look --corpus $(DEMO_OUT)/corpus --house 0 --out $(DEMO_OUT)/look
+	@echo "demo corpus: $(abspath $(DEMO_OUT))/corpus   pictures: $(abspath $(DEMO_OUT))/look"
+
+test: install
+	.venv/bin/python -m pytest -q
+
+bench: install
+	.venv/bin/simsv bench capture

@@ -1,0 +1,184 @@
+"""Bake drawables into one world-space indexed vertex buffer and one texture array.
+
+Why: on llvmpipe the cost per frame is dominated by vertex shading and per-draw state
+changes. Baking model matrices lets one program and one VAO draw everything; welding the
+triangle soups into indexed meshes lets the vertex cache shade shared corners once; a
+texture array (all images resampled to one square size) removes texture rebinding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from builder.assets.mesh import Mesh, MeshPart
+
+log = logging.getLogger(__name__)
+
+VERTEX_DTYPE = np.dtype(
+    [("pos", "<f4", 3), ("nrm", "<f4", 3), ("uv", "<f4", 2), ("col", "<f4", 4), ("layer", "<i4"), ("id", "<u4")]
+)
+assert VERTEX_DTYPE.itemsize == 56  # matches shaders.VBO_FORMAT ("40x" skip in the ids layout)
+
+
+@dataclass
+class Batch:
+    vertices: np.ndarray  # VERTEX_DTYPE
+    indices: np.ndarray  # uint32
+    texels: np.ndarray  # (layers, S, S, 4) uint8 sRGB
+    first: np.ndarray  # per drawable: first index
+    count: np.ndarray  # per drawable: index count
+    centers: np.ndarray  # (D, 3) bounding-sphere centres (world)
+    radii: np.ndarray  # (D,)
+    double_sided: np.ndarray  # (D,) bool
+
+    @property
+    def n_vertices(self) -> int:
+        return len(self.vertices)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.texels)
+
+    @property
+    def layer_size(self) -> int:
+        return self.texels.shape[1]
+
+
+def _parts(mesh: Mesh | MeshPart) -> list[MeshPart]:
+    return [mesh] if isinstance(mesh, MeshPart) else list(mesh.parts)
+
+
+def weld(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique rows of a (N, K) float32 soup -> (row index of each unique vertex, (N,) indices),
+    unique vertices numbered in order of first use to keep the index stream cache-friendly."""
+    key = np.ascontiguousarray(key, dtype=np.float32)
+    rows = key.view(np.dtype((np.void, key.shape[1] * 4))).ravel()
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return first[order], rank[inverse.ravel()].astype(np.uint32)
+
+
+def _texture_key(img: np.ndarray) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(str(img.shape).encode())
+    h.update(np.ascontiguousarray(img).tobytes())
+    return h.digest()
+
+
+class _TextureTable:
+    """Assigns each distinct image a layer; identical images share one."""
+
+    def __init__(self):
+        self.layers: dict[bytes, int] = {}
+        self.images: list[np.ndarray] = []
+        self._by_id: dict[int, int] = {}
+
+    def layer(self, img: np.ndarray) -> int:
+        got = self._by_id.get(id(img))
+        if got is not None and self.images[got] is img:
+            return got
+        key = _texture_key(img)
+        if key not in self.layers:
+            self.layers[key] = len(self.images)
+            self.images.append(img)
+        self._by_id[id(img)] = self.layers[key]
+        return self.layers[key]
+
+    def texels(self, max_size: int) -> np.ndarray:
+        from PIL import Image
+
+        if not self.images:
+            return np.full((1, 1, 1, 4), 255, np.uint8)
+        biggest = max(max(im.shape[:2]) for im in self.images)
+        size = min(int(max_size), 1 << int(np.ceil(np.log2(max(biggest, 1)))))
+        out = np.empty((len(self.images), size, size, 4), np.uint8)
+        out[..., 3] = 255
+        for i, im in enumerate(self.images):
+            im = np.asarray(im)
+            if im.ndim == 2:
+                im = np.repeat(im[..., None], 3, axis=2)
+            im = im[..., :3].astype(np.uint8, copy=False)
+            if im.shape[:2] != (size, size):
+                # UVs are normalised, so resampling to a square keeps the mapping.
+                shrink = max(im.shape[:2]) > size
+                im = np.asarray(Image.fromarray(im).resize((size, size), Image.BOX if shrink else Image.BILINEAR))
+            # GL's t axis runs bottom-up while images are stored top row first.
+            out[i, :, :, :3] = im[::-1]
+        return out
+
+
+def _bake_part(part: MeshPart, model: np.ndarray, inst: int, emissive: float, layer: int) -> tuple[np.ndarray, np.ndarray]:
+    pos = np.asarray(part.positions, np.float64).reshape(-1, 3)
+    n = len(pos) - len(pos) % 3
+    pos = pos[:n]
+    lin, t = model[:3, :3], model[:3, 3]
+    wpos = pos @ lin.T + t
+    nrm = np.asarray(part.normals, np.float64).reshape(-1, 3)[:n] @ np.linalg.inv(lin)  # inverse-transpose
+    length = np.linalg.norm(nrm, axis=1, keepdims=True)
+    nrm = np.where(length > 1e-12, nrm / np.maximum(length, 1e-12), [0.0, 1.0, 0.0])
+    uv = np.zeros((n, 2)) if part.uvs is None or layer < 0 else np.asarray(part.uvs, np.float64).reshape(-1, 2)[:n]
+    key = np.concatenate([wpos, nrm, uv], axis=1).astype(np.float32)
+    src, idx = weld(key)
+    v = np.empty(len(src), VERTEX_DTYPE)
+    v["pos"], v["nrm"], v["uv"] = key[src, 0:3], key[src, 3:6], key[src, 6:8]
+    v["col"] = (*[float(c) for c in part.color[:3]], float(emissive))
+    v["layer"], v["id"] = layer, inst
+    tris = idx.reshape(-1, 3)
+    if np.linalg.det(lin) < 0:  # a mirroring matrix flips winding; flip it back so culling holds
+        tris = tris[:, [0, 2, 1]]
+    return v, tris.ravel()
+
+
+def pack_scene(drawables, max_texture_size: int = 512) -> Batch:
+    """Bake `drawables` (renderer.Drawable) into one Batch, in the order given."""
+    textures = _TextureTable()
+    verts, inds = [], []
+    first, count, centers, radii, two_sided = [], [], [], [], []
+    n_vert = n_ind = 0
+    for d in drawables:
+        model = np.asarray(d.model, np.float64)
+        start = n_ind
+        lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+        pts = []
+        for part in _parts(d.mesh):
+            if len(part.positions) < 3:
+                continue
+            layer = -1
+            if part.texture is not None and part.uvs is not None:
+                layer = textures.layer(part.texture)
+            v, i = _bake_part(part, model, d.instance_id, d.emissive, layer)
+            verts.append(v)
+            inds.append(i + n_vert)
+            n_vert += len(v)
+            n_ind += len(i)
+            pts.append(v["pos"])
+        if pts:
+            p = np.concatenate(pts)
+            lo, hi = p.min(0), p.max(0)
+            c = (lo + hi) / 2
+            r = float(np.sqrt(((p - c) ** 2).sum(1).max()))
+        else:
+            c, r = np.zeros(3), 0.0
+        first.append(start)
+        count.append(n_ind - start)
+        centers.append(c)
+        radii.append(r)
+        two_sided.append(bool(d.double_sided))
+    batch = Batch(
+        vertices=np.concatenate(verts) if verts else np.zeros(1, VERTEX_DTYPE),  # GL wants non-empty buffers
+        indices=np.concatenate(inds) if inds else np.zeros(3, np.uint32),
+        texels=textures.texels(max_texture_size),
+        first=np.asarray(first, np.int64),
+        count=np.asarray(count, np.int64),
+        centers=np.asarray(centers, np.float64).reshape(-1, 3),
+        radii=np.asarray(radii, np.float64),
+        double_sided=np.asarray(two_sided, bool),
+    )
+    log.debug("packed %d drawables: %d vertices, %d indices", len(first), n_vert, n_ind)
+    return batch

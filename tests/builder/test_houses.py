@@ -1,0 +1,90 @@
+"""Procedural houses are valid: room counts, connected doors, no overlaps, objects inside rooms."""
+
+import itertools
+import json
+
+import pytest
+from shapely.geometry import Polygon
+
+from builder.houses.generate import MAX_OBJECTS, MAX_ROOMS, MIN_OBJECTS, MIN_ROOMS, generate_house
+from builder.houses.spec import House, opening_segment
+
+N_HOUSES = 12
+
+
+@pytest.fixture(scope="module")
+def houses(fake_catalog):
+    return [generate_house(i, 7, fake_catalog) for i in range(N_HOUSES)]
+
+
+def test_room_and_object_counts(houses):
+    for h in houses:
+        assert MIN_ROOMS <= len(h.rooms) <= MAX_ROOMS
+        assert MIN_OBJECTS <= len(h.objects) <= MAX_OBJECTS
+        types = {r.room_type for r in h.rooms}
+        assert {"LivingRoom", "Kitchen", "Bedroom"} <= types
+
+
+def test_door_graph_connects_every_room(houses):
+    for h in houses:
+        adj = {r.id: set() for r in h.rooms}
+        for d in h.doors:
+            adj[d.room0].add(d.room1)
+            adj[d.room1].add(d.room0)
+        seen, stack = {h.rooms[0].id}, [h.rooms[0].id]
+        while stack:
+            for nb in adj[stack.pop()] - seen:
+                seen.add(nb)
+                stack.append(nb)
+        assert seen == set(adj), h.id
+
+
+def test_rooms_tile_without_overlap(houses):
+    for h in houses:
+        for a, b in itertools.combinations(h.rooms, 2):
+            assert Polygon(a.polygon).intersection(Polygon(b.polygon)).area < 1e-9
+
+
+def test_doors_lie_on_both_rooms_walls(houses):
+    for h in houses:
+        for d in h.doors:
+            a, b = opening_segment(d, h.wall(d.wall0))
+            w1 = h.wall(d.wall1)
+            for p in (a, b):
+                assert Polygon(h.room(d.room0).polygon).exterior.distance(Polygon([p, p, p]).centroid) < 1e-6
+                assert Polygon([w1.p0, w1.p1, w1.p1]).distance(Polygon([p, p, p]).centroid) < 1e-6
+
+
+def test_objects_inside_their_rooms_and_not_interpenetrating(houses):
+    for h in houses:
+        for o in h.objects:
+            assert Polygon(h.room(o.room_id).polygon).contains(Polygon(o.footprint())), o.id
+            assert o.position[1] - o.size[1] / 2 >= -1e-9
+            assert o.position[1] + o.size[1] / 2 <= h.wall_height
+        for a, b in itertools.combinations(h.objects, 2):
+            overlap_2d = Polygon(a.footprint()).intersection(Polygon(b.footprint())).area
+            ya = (a.position[1] - a.size[1] / 2, a.position[1] + a.size[1] / 2)
+            yb = (b.position[1] - b.size[1] / 2, b.position[1] + b.size[1] / 2)
+            overlap_y = min(ya[1], yb[1]) - max(ya[0], yb[0])
+            assert overlap_2d < 1e-6 or overlap_y < 1e-3, (a.id, b.id)
+
+
+def test_instance_ids_unique(houses):
+    for h in houses:
+        ids = [o.instance_id for o in h.objects + h.doors + h.windows] + [w.instance_id for w in h.walls]
+        assert len(ids) == len(set(ids))
+
+
+def test_same_seed_same_house_other_seed_other_house(fake_catalog):
+    a = json.dumps(generate_house(3, 11, fake_catalog).to_json(), sort_keys=True)
+    b = json.dumps(generate_house(3, 11, fake_catalog).to_json(), sort_keys=True)
+    c = json.dumps(generate_house(3, 12, fake_catalog).to_json(), sort_keys=True)
+    assert a == b and a != c
+
+
+def test_json_round_trip(houses, tmp_path):
+    h = houses[0]
+    path = tmp_path / "house.json"
+    h.save(path)
+    again = House.load(path)
+    assert again.to_json() == h.to_json()
