@@ -28,6 +28,8 @@ DOOR_KEEPOUT_DEPTH_M = 1.0
 """Depth (m) of the empty zone in front of each door, on both sides."""
 DOOR_KEEPOUT_MARGIN_M = 0.15
 """Extra width (m) of the door zone beyond each jamb."""
+DOOR_CLEAR_HEIGHT_M = 2.2
+"""Objects starting below this height (m) stay out of door zones (door holes are 2.1 m tall)."""
 SURFACE_ITEM_MAX_HEIGHT_M = 0.8
 """Items placed on a surface come only from models at most this tall (a table lamp, not a floor lamp)."""
 PLACEMENT_TRIES = 12
@@ -100,7 +102,8 @@ class RoomFurnisher:
     def fits(self, poly: Polygon, y0: float, y1: float, on_floor: bool) -> bool:
         if not self.poly.contains(poly):
             return False
-        if on_floor and poly.intersects(self.door_zones):
+        # nothing at door height in front of a door: not furniture, not a painting over the hole
+        if y0 < DOOR_CLEAR_HEIGHT_M and poly.intersects(self.door_zones):
             return False
         if y1 > 0.85 and y0 < 2.1 and poly.intersects(self.window_zones):
             return False
