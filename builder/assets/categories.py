@@ -17,10 +17,10 @@ K, L, B, BA, O = ROOM_TYPES
 ALL_ROOMS = ROOM_TYPES
 
 # Placement hints. Floor pieces: "wall" (back against a wall), "corner", "middle" (free-standing).
-# "surface": stands on a support's top (see CategoryInfo.support, AssetEntry.top_m).
+# "on_surface": stands on a support's top (see CategoryInfo.support, AssetEntry.top_m).
 # "wall_mounted": hung on a wall at AssetEntry.elevation_m (or a chosen height).
 # "ceiling": hangs from the ceiling; its top touches the ceiling.
-PLACEMENTS = ("wall", "corner", "middle", "surface", "wall_mounted", "ceiling")
+PLACEMENTS = ("wall", "corner", "middle", "on_surface", "wall_mounted", "ceiling")
 
 EXCLUDED_SH3D_CATEGORIES = frozenset(
     {"Exterior", "Vehicles", "Characters", "Doors and windows", "Staircases"})
@@ -48,6 +48,7 @@ _TABLE = [
     _c("wardrobe", None, [B], "wall"),
     _c("dresser", None, [B, L], "wall", "Dresser", True),
     _c("bookshelf", None, [L, B, O], "wall", "ShelvingUnit", True),
+    _c("cabinet", None, [L, B, O, BA, K], "wall", "Dresser", True),
     _c("kitchen cabinet", "cabinet", [K], "wall", "CounterTop", True),
     _c("wall cabinet", "cabinet", [K], "wall_mounted"),
     _c("kitchen island", "cabinet", [K], "middle", "CounterTop", True),
@@ -69,16 +70,16 @@ _TABLE = [
     # kitchen and laundry appliances
     _c("refrigerator", None, [K], "wall corner", "Fridge"),
     _c("stove", None, [K], "wall"),
-    _c("cooktop", "stove", [K], "surface"),
+    _c("cooktop", "stove", [K], "on_surface"),
     _c("oven", None, [K], "wall"),
-    _c("microwave", None, [K], "surface", "Microwave"),
+    _c("microwave", None, [K], "on_surface", "Microwave"),
     _c("range hood", None, [K], "wall_mounted"),
     _c("dishwasher", None, [K], "wall"),
     _c("washer", None, [BA, K], "wall", "WashingMachine", True),
     _c("clothes dryer", None, [BA, K], "wall", "ClothesDryer", True),
-    _c("kettle", None, [K], "surface", "Kettle"),
-    _c("coffee maker", None, [K], "surface", "CoffeeMachine"),
-    _c("toaster", None, [K], "surface", "Toaster"),
+    _c("kettle", None, [K], "on_surface", "Kettle"),
+    _c("coffee maker", None, [K], "on_surface", "CoffeeMachine"),
+    _c("toaster", None, [K], "on_surface", "Toaster"),
     # bathroom
     _c("toilet", None, [BA], "wall", "Toilet"),
     _c("sink", None, [BA, K], "wall", "Sink"),
@@ -87,36 +88,36 @@ _TABLE = [
     _c("shower", None, [BA], "corner wall"),
     _c("shower curtain", None, [BA], "wall", "ShowerCurtain"),
     _c("shower head", None, [BA], "wall_mounted", "ShowerHead"),
-    _c("towel", None, [BA, K], "wall_mounted surface", "Towel"),
+    _c("towel", None, [BA, K], "wall_mounted on_surface", "Towel"),
     _c("towel rack", None, [BA], "wall_mounted", "TowelHolder"),
     _c("laundry basket", None, [BA, B], "corner", "LaundryHamper"),
     # electronics
-    _c("tv", None, [L, B], "surface wall_mounted", "Television"),
-    _c("monitor", None, [O, B], "surface"),
-    _c("computer", None, [O], "surface", "Desktop"),
-    _c("laptop", None, [O, B, L], "surface", "Laptop"),
-    _c("printer", None, [O], "surface"),
-    _c("speaker", None, [L], "surface corner"),
+    _c("tv", None, [L, B], "on_surface wall_mounted", "Television"),
+    _c("monitor", None, [O, B], "on_surface"),
+    _c("computer", None, [O], "on_surface", "Desktop"),
+    _c("laptop", None, [O, B, L], "on_surface", "Laptop"),
+    _c("printer", None, [O], "on_surface"),
+    _c("speaker", None, [L], "on_surface corner"),
     # lights and fans
-    _c("lamp", None, [L, B, O], "surface", "DeskLamp"),
+    _c("table lamp", "lamp", [L, B, O], "on_surface", "DeskLamp"),
     _c("floor lamp", "lamp", [L, B, O], "corner", "FloorLamp"),
-    _c("desk lamp", "lamp", [O, B], "surface", "DeskLamp"),
+    _c("desk lamp", "lamp", [O, B], "on_surface", "DeskLamp"),
     _c("ceiling lamp", "lamp", ALL_ROOMS, "ceiling"),
     _c("wall lamp", "lamp", [L, B, BA], "wall_mounted"),
     _c("ceiling fan", "fan", [L, B], "ceiling"),
-    _c("fan", None, [B, O, L], "surface corner"),
+    _c("fan", None, [B, O, L], "on_surface corner"),
     # decoration and small objects
-    _c("plant", None, [L, B, O, K], "corner surface", "HousePlant"),
-    _c("vase", None, [L, K, B], "surface", "Vase"),
-    _c("picture frame", "picture", [L, B, O], "surface"),
+    _c("plant", None, [L, B, O, K], "corner on_surface", "HousePlant"),
+    _c("vase", None, [L, K, B], "on_surface", "Vase"),
+    _c("picture frame", "picture", [L, B, O], "on_surface"),
     _c("painting", "picture", [L, B, O], "wall_mounted", "Painting"),
     _c("mirror", None, [BA, B], "wall_mounted"),
-    _c("clock", None, [L, K, B, O], "wall_mounted surface", "AlarmClock"),
+    _c("clock", None, [L, K, B, O], "wall_mounted on_surface", "AlarmClock"),
     _c("rug", None, [L, B, BA], "middle"),
     _c("curtain", None, [L, B], "wall_mounted"),
-    _c("pillow", None, [B, L], "surface", "Pillow"),
-    _c("book", None, [L, B, O], "surface", "Book"),
-    _c("box", None, [B, O, L], "corner surface", "Box"),
+    _c("pillow", None, [B, L], "on_surface", "Pillow"),
+    _c("book", None, [L, B, O], "on_surface", "Book"),
+    _c("box", None, [B, O, L], "corner on_surface", "Box"),
     _c("backpack", None, [B, O], "corner"),
     _c("suitcase", None, [B], "corner wall"),
     _c("trash can", None, [K, BA, O, B, L], "corner", "GarbageCan"),
@@ -126,10 +127,10 @@ _TABLE = [
     _c("guitar", None, [L, B], "corner wall"),
     _c("whiteboard", None, [O], "wall"),
     _c("air conditioner", None, [L, B, O], "wall_mounted"),
-    _c("cup", None, [K], "surface", "Cup"),
-    _c("bowl", None, [K, L], "surface", "Bowl"),
-    _c("bottle", None, [K], "surface", "WineBottle"),
-    _c("plate", None, [K], "surface", "Plate"),
+    _c("cup", None, [K], "on_surface", "Cup"),
+    _c("bowl", None, [K, L], "on_surface", "Bowl"),
+    _c("bottle", None, [K], "on_surface", "WineBottle"),
+    _c("plate", None, [K], "on_surface", "Plate"),
 ]
 CATEGORIES: dict[str, CategoryInfo] = {c.name: c for c in _TABLE}
 SUPER_CATEGORY: dict[str, str] = {c.name: c.super_category for c in _TABLE}
@@ -138,15 +139,17 @@ SUPER_CATEGORY: dict[str, str] = {c.name: c.super_category for c in _TABLE}
 SYNONYMS: dict[str, str] = {
     "couch": "sofa", "settee": "sofa", "television": "tv", "tv monitor": "tv", "fridge": "refrigerator",
     "bookcase": "bookshelf", "shelf": "bookshelf", "shelves": "bookshelf", "shelving unit": "bookshelf",
-    "night stand": "nightstand", "bedside table": "nightstand", "side table": "table",
-    "end table": "table", "closet": "wardrobe", "chest of drawers": "dresser", "cupboard": "cabinet",
+    "night stand": "nightstand", "bedside table": "nightstand", "side table": "nightstand",
+    "end table": "nightstand", "closet": "wardrobe", "chest of drawers": "dresser", "cupboard": "cabinet",
     "trashcan": "trash can", "garbage can": "trash can", "dustbin": "trash can", "bin": "trash can",
     "washing machine": "washer", "dryer": "clothes dryer", "cooker": "stove", "range": "stove",
     "hob": "cooktop", "microwave oven": "microwave", "bath": "bathtub", "tub": "bathtub",
     "washbasin": "sink", "basin": "sink", "vanity": "bathroom vanity", "wc": "toilet",
     "houseplant": "plant", "potted plant": "plant", "flowers": "plant", "picture": "painting",
     "poster": "painting", "carpet": "rug", "mat": "rug", "cushion": "pillow", "bar stool": "stool",
-    "footstool": "ottoman", "pouf": "ottoman", "table lamp": "lamp", "light": "lamp",
+    "footstool": "ottoman", "pouf": "ottoman", "bedside lamp": "table lamp", "standing lamp": "floor lamp",
+    "kitchen counter": "kitchen cabinet", "counter": "kitchen cabinet", "countertop": "kitchen cabinet",
+    "sideboard": "cabinet", "storage cabinet": "cabinet", "filing cabinet": "file cabinet",
     "hamper": "laundry basket", "laundry hamper": "laundry basket", "computer monitor": "monitor",
     "screen": "monitor", "mug": "cup", "glass": "cup", "coffee machine": "coffee maker",
     "refrigerator freezer": "refrigerator", "wall clock": "clock", "alarm clock": "clock",
@@ -166,6 +169,17 @@ def super_category(name: str) -> str:
 
 def categories_for_room(room: str) -> list[str]:
     return [c.name for c in _TABLE if room in c.rooms]
+
+
+def entry_placements(category: str, size_m, elevation_m: float = 0.0) -> tuple[str, ...]:
+    """A model's placements: its category's, narrowed where the model itself tells (a clock
+    hung at 1 m is wall mounted, an alarm clock stands on a surface; small plants go on tables)."""
+    base = CATEGORIES[category].placements
+    if "wall_mounted" in base and "on_surface" in base:
+        return ("wall_mounted",) if elevation_m > 0.1 else ("on_surface",)
+    if category == "plant":
+        return ("on_surface",) if size_m[1] < 0.45 else ("corner",)
+    return base
 
 
 # --- mapping Sweet Home 3D models ------------------------------------------------------------
@@ -264,7 +278,7 @@ def _classify_light(name: str, tags: tuple[str, ...], size_m, elevation_m: float
         return "ceiling lamp"
     if "desk" in name:
         return "desk lamp"
-    return "floor lamp" if size_m[1] >= 1.0 else "lamp"
+    return "floor lamp" if size_m[1] >= 1.0 else "table lamp"
 
 
 def classify(name: str, tags: tuple[str, ...], sh3d_category: str,
@@ -285,8 +299,8 @@ def classify(name: str, tags: tuple[str, ...], sh3d_category: str,
     else:
         return None
     w, h, d = size_m
-    if category == "box" and max(size_m) > 1.0:
-        return None  # big "box" entries are storage furniture units, not boxes
+    if category == "box" and max(size_m) > 1.0:  # big "Box" entries are storage furniture units
+        return "file cabinet" if sh3d_category == "Office" else "cabinet"
     if category == "table":
         if sh3d_category == "Office":
             return "desk"

@@ -25,6 +25,7 @@ class AssetEntry:
     model_rotation: tuple[float, ...] | None = None  # row-major 3x3 applied before normalising
     sh3d_category: str = ""
     tags: tuple[str, ...] = ()
+    placements: tuple[str, ...] = ()  # see categories.PLACEMENTS, most suitable first
 
     @property
     def super_category(self) -> str:

@@ -220,7 +220,7 @@ def load_obj_from_zip(zf: zipfile.ZipFile, model_path: str, size_m, rotation=Non
     for lib in obj["mtllibs"]:
         path = _resolve(zf, base, lib)
         if path is None:
-            log.warning("%s: material library %r not found", model_path, lib)
+            log.info("%s: material library %r not found", model_path, lib)
             continue
         for name, m in parse_mtl(zf.read(path).decode("latin-1")).items():
             materials.setdefault(name, m)
@@ -279,7 +279,7 @@ def _build_parts(zf, base, model_path, obj, materials, pos, normals, tri_t, mat)
         if mdef["map_Kd"] and (tri_t[mat == m] >= 0).any():
             tex_path = _resolve(zf, base, mdef["map_Kd"])
             if tex_path is None:
-                log.warning("%s: texture %r not found", model_path, mdef["map_Kd"])
+                log.info("%s: texture %r not found", model_path, mdef["map_Kd"])  # as in SH3D
             elif tex_path not in textures:
                 try:
                     textures[tex_path] = load_texture(zf.read(tex_path))
@@ -300,11 +300,12 @@ def _build_parts(zf, base, model_path, obj, materials, pos, normals, tri_t, mat)
             color=tuple(float(c) for c in srgb_to_linear(kd)))
         if tex_path is not None:
             t = tri_t[sel].reshape(-1)
+            # OBJ / OpenGL convention kept: v=0 is the bottom row of the image (texture[-1]).
             uv = np.where((t >= 0)[:, None], vt[np.maximum(t, 0)] if len(vt) else 0.0, 0.0)
-            uv[:, 1] = 1.0 - uv[:, 1]  # image-row convention: v=0 is the first (top) row
             p.uvs = uv.astype(np.float32)
             p.texture = textures[tex_path]
-            sample = p.texture[::4, ::4].reshape(-1, 3) / 255.0
-            p.color = tuple(float(c) for c in srgb_to_linear(sample).mean(0))
+            # Renderers multiply texture by colour; Sweet Home 3D shows textures unmodulated
+            # (Kd next to map_Kd is mostly an exporter's 0.64/0.8 grey), so use white.
+            p.color = (1.0, 1.0, 1.0)
         parts.append(p)
     return parts

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .categories import EXCLUDED_SH3D_CATEGORIES, classify
+from .categories import EXCLUDED_SH3D_CATEGORIES, classify, entry_placements
 from .entry import AssetEntry
 
 log = logging.getLogger(__name__)
@@ -163,8 +163,8 @@ def iter_catalogue(folder: Path, cat: CatalogueInfo, stats: dict[str, int] | Non
                 stats["unusable"] = stats.get("unusable", 0) + 1
                 continue
             tags = tuple(t.strip() for t in p["tags"].split(",") if t.strip())
-            size = (w / 100.0, h / 100.0, d / 100.0)
-            elevation = (_float(props, f"elevation#{i}", 0.0) or 0.0) / 100.0
+            size = (round(w / 100.0, 6), round(h / 100.0, 6), round(d / 100.0, 6))  # cm -> m
+            elevation = round((_float(props, f"elevation#{i}", 0.0) or 0.0) / 100.0, 6)
             category = classify(p["name"], tags, p["category"], size, elevation)
             if category is None:
                 stats["unmapped"] = stats.get("unmapped", 0) + 1
@@ -172,7 +172,7 @@ def iter_catalogue(folder: Path, cat: CatalogueInfo, stats: dict[str, int] | Non
             model = p["model"].lstrip("/")
             model_dir = model.rsplit("/", 1)[0]
             drop = _float(props, f"dropOnTopElevation#{i}")
-            top = size[1] if drop is None else (None if drop < 0 else drop / 100.0)
+            top = size[1] if drop is None else (None if drop < 0 else round(drop / 100.0, 6))
             stats["mapped"] = stats.get("mapped", 0) + 1
             yield AssetEntry(
                 asset_id=f"sh3d/{cat.name}/{model_dir.rsplit('/', 1)[-1]}",
@@ -180,7 +180,8 @@ def iter_catalogue(folder: Path, cat: CatalogueInfo, stats: dict[str, int] | Non
                 creator=p["creator"] or cat.holder,
                 source=_source_url(zf, names_by_dir, model_dir, cat),
                 catalogue=cat.name, elevation_m=elevation, top_m=top, model_path=model,
-                model_rotation=_rotation(p["modelRotation"]), sh3d_category=p["category"], tags=tags)
+                model_rotation=_rotation(p["modelRotation"]), sh3d_category=p["category"], tags=tags,
+                placements=entry_placements(category, size, elevation))
 
 
 def iter_entries(folder: str | os.PathLike | None = None, stats: dict[str, int] | None = None

@@ -148,20 +148,21 @@ class RoomFurnisher:
         self.placed.append(Placed(obj, poly, y0, y0 + sy))
         return obj
 
-    def sized(self, category: str, max_height: float | None = None) -> tuple[str, tuple[float, float, float]] | None:
-        picked = self.pick_asset(category, self.rng, max_height)
+    def sized(self, category: str, max_height: float | None = None, placement: str | None = None):
+        """(asset_id, jittered size, the model's category) for a model of `category`, or None."""
+        picked = self.pick_asset(category, self.rng, max_height, placement)
         if picked is None:
             return None
-        asset_id, size = picked
+        asset_id, size, model_category = picked
         k = 1.0 + self.rng.uniform(-SIZE_JITTER, SIZE_JITTER)
-        return asset_id, tuple(round(v * k, 4) for v in size)
+        return asset_id, tuple(round(v * k, 4) for v in size), model_category
 
-    def against_wall(self, category: str, corner: bool = False, height_m: float = 0.0) -> HouseObject | None:
+    def against_wall(self, category: str, corner: bool = False, height_m: float = 0.0, placement: str | None = None) -> HouseObject | None:
         """Back against a random wall (or into a corner), front facing into the room."""
-        got = self.sized(category)
+        got = self.sized(category, placement=placement)
         if got is None:
             return None
-        asset_id, size = got
+        asset_id, size, category = got
         # every wall in random order, a few positions along each: required pieces need a
         # thorough search, and the order keeps the choice random
         for k in self.rng.permutation(len(self.walls)):
@@ -182,11 +183,11 @@ class RoomFurnisher:
                     return obj
         return None
 
-    def in_middle(self, category: str) -> HouseObject | None:
-        got = self.sized(category)
+    def in_middle(self, category: str, placement: str | None = None) -> HouseObject | None:
+        got = self.sized(category, placement=placement)
         if got is None:
             return None
-        asset_id, size = got
+        asset_id, size, category = got
         for _ in range(PLACEMENT_TRIES):
             c = self.centroid + self.rng.uniform(-1.0, 1.0, 2)
             yaw = 90.0 * int(self.rng.integers(4))
@@ -196,10 +197,10 @@ class RoomFurnisher:
         return None
 
     def on_top(self, category: str, support: HouseObject) -> HouseObject | None:
-        got = self.sized(category, max_height=SURFACE_ITEM_MAX_HEIGHT_M)
+        got = self.sized(category, max_height=SURFACE_ITEM_MAX_HEIGHT_M, placement="on_surface")
         if got is None:
             return None
-        asset_id, size = got
+        asset_id, size, category = got
         top = support.position[1] + support.size[1] / 2
         free_w, free_d = support.size[0] - size[0] - 0.04, support.size[2] - size[2] - 0.04
         if free_w < 0 or free_d < 0:
@@ -218,7 +219,7 @@ class RoomFurnisher:
         got = self.sized(category)
         if got is None:
             return None
-        asset_id, size = got
+        asset_id, size, category = got
         yaw_r = math.radians(anchor.yaw_deg)
         f = np.array([math.sin(yaw_r), math.cos(yaw_r)])
         dist = anchor.size[2] / 2 + gap_m + size[2] / 2
@@ -231,7 +232,7 @@ class RoomFurnisher:
         got = self.sized(category)
         if got is None:
             return None
-        asset_id, size = got
+        asset_id, size, category = got
         yaw_r = math.radians(anchor.yaw_deg)
         right = np.array([math.cos(yaw_r), -math.sin(yaw_r)])
         f = np.array([math.sin(yaw_r), math.cos(yaw_r)])
@@ -244,13 +245,14 @@ class RoomFurnisher:
         if item.placement in GROUPS:
             return GROUPS[item.placement](self)
         if item.placement == "wall":
-            got = self.against_wall(item.category)
+            got = self.against_wall(item.category, placement="wall")
         elif item.placement == "corner":
-            got = self.against_wall(item.category, corner=True)
+            got = self.against_wall(item.category, corner=True, placement="corner")
         elif item.placement == "middle":
-            got = self.in_middle(item.category)
+            got = self.in_middle(item.category, placement="middle")
         elif item.placement == "wall_mounted":
-            got = self.against_wall(item.category, height_m=round(float(self.rng.uniform(1.2, 1.5)), 3))
+            height = round(float(self.rng.uniform(1.2, 1.5)), 3)
+            got = self.against_wall(item.category, height_m=height, placement="wall_mounted")
         elif item.placement == "on_surface":
             supports = [p.obj for p in self.placed if p.obj.category in SUPPORTS]
             self.rng.shuffle(supports)

@@ -27,14 +27,20 @@ def house_rng(seed: int, house_index: int) -> np.random.Generator:
 
 
 def asset_picker(catalog):
-    """pick(category, rng, max_height=None) -> (asset_id, size_m) or None if no model exists."""
+    """pick(category, rng, max_height=None, placement=None) -> (asset_id, size_m, category) or
+    None. A category with one model or none widens to its sub-categories ("cabinet" takes
+    kitchen and file cabinets), so houses do not repeat one model; the returned category is
+    the model's own."""
 
-    def pick(category: str, rng: np.random.Generator, max_height: float | None = None):
-        entries = [e for e in catalog.entries_for(category) if max_height is None or e.size_m[1] <= max_height]
+    def pick(category: str, rng: np.random.Generator, max_height: float | None = None, placement: str | None = None):
+        entries = catalog.entries_for(category, placement=placement) or catalog.entries_for(category)
+        if len(entries) < 2:
+            entries = catalog.entries_for(category, fold=True, placement=placement) or entries
+        entries = [e for e in entries if max_height is None or e.size_m[1] <= max_height]
         if not entries:
             return None
         e = entries[int(rng.integers(len(entries)))]
-        return e.asset_id, tuple(float(v) for v in e.size_m)
+        return e.asset_id, tuple(float(v) for v in e.size_m), e.category
 
     return pick
 

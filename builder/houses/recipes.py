@@ -17,17 +17,17 @@ class Item:
 
 
 # Surfaces small items may stand on.
-SUPPORTS = {"table", "coffee table", "desk", "nightstand", "dresser", "cabinet", "kitchen counter", "tv stand", "side table"}
+SUPPORTS = {"table", "dining table", "coffee table", "desk", "nightstand", "dresser", "cabinet", "kitchen cabinet", "kitchen island", "file cabinet", "tv stand", "bookshelf"}
 
 OBJECT_TYPES = {
-    "sofa": "Sofa", "armchair": "ArmChair", "chair": "Chair", "table": "DiningTable", "coffee table": "CoffeeTable",
+    "sofa": "Sofa", "armchair": "ArmChair", "chair": "Chair", "table": "DiningTable", "dining table": "DiningTable", "kitchen cabinet": "CounterTop", "coffee table": "CoffeeTable",
     "side table": "SideTable", "tv": "Television", "tv stand": "TVStand", "bed": "Bed", "nightstand": "SideTable",
     "dresser": "Dresser", "wardrobe": "Dresser", "desk": "Desk", "lamp": "FloorLamp", "plant": "HousePlant",
     "bookshelf": "ShelvingUnit", "cabinet": "ShelvingUnit", "refrigerator": "Fridge", "stove": "StoveBurner",
     "sink": "Sink", "kitchen counter": "CounterTop", "microwave": "Microwave", "toilet": "Toilet", "bathtub": "Bathtub",
     "washer": "WashingMachine", "trash can": "GarbageCan", "laptop": "Laptop", "monitor": "Desktop", "vase": "Vase",
     "clock": "Clock", "mirror": "Mirror", "painting": "Painting", "stool": "Stool", "kettle": "Kettle",
-    "piano": "Piano", "fireplace": "Fireplace", "shower": "ShowerHead", "towel": "Towel", "pillow": "Pillow",
+    "piano": "Piano", "fireplace": "Fireplace", "shower": "ShowerStall", "towel": "Towel", "pillow": "Pillow",
 }
 
 
@@ -101,7 +101,7 @@ def sofa_set(f) -> list:
 
 def dining_set(f) -> list:
     """A table in the middle with chairs facing it on both long sides."""
-    table = f.in_middle("table")
+    table = f.in_middle("dining table")
     if table is None:
         return []
     out = [table]
@@ -121,13 +121,13 @@ def _chair_at(f, table, side: float, offset_u: float):
     got = f.sized("chair")
     if got is None:
         return None
-    asset_id, size = got
+    asset_id, size, category = got
     yaw_r = math.radians(table.yaw_deg)
     fwd = np.array([math.sin(yaw_r), math.cos(yaw_r)])
     right = np.array([math.cos(yaw_r), -math.sin(yaw_r)])
     c = np.array([table.position[0], table.position[2]]) + side * fwd * (table.size[2] / 2 + size[2] / 2 + 0.05) + right * offset_u
     yaw = table.yaw_deg + (180.0 if side > 0 else 0.0)
-    return f.add("chair", c, yaw, size, 0.0, asset_id)
+    return f.add(category, c, yaw, size, 0.0, asset_id)
 
 
 def bed_set(f) -> list:
