@@ -1,4 +1,5 @@
-"""Occupancy grid of a house floor plan, its clearance field, and grid search on it.
+"""Occupancy grid of a house floor plan, its clearance field, and path tools on it (A*,
+line-of-sight shortcutting, corner rounding).
 
 Grid cell (row, col) covers x in [x0 + col*cell, x0 + (col+1)*cell) and z likewise with rows;
 rows index z, columns index x. A cell is free when its centre lies inside some room shrunk by
@@ -35,6 +36,7 @@ class OccupancyGrid:
     clearance: np.ndarray  # float [rows, cols]: metres from the cell centre to the nearest blocked cell centre
     room_label: np.ndarray  # int16 [rows, cols]: index into room_ids of the (unshrunk) room holding the cell, -1 none
     room_ids: tuple[str, ...]
+    interior: np.ndarray  # bool [rows, cols]: inside a room shrunk by half a wall (not in a door opening)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -123,14 +125,15 @@ def build_occupancy(
     rows = int(math.ceil((zmax - zmin + 2 * pad) / cell_m))
     gx, gz = np.meshgrid(origin[0] + (np.arange(cols) + 0.5) * cell_m, origin[1] + (np.arange(rows) + 0.5) * cell_m)
 
-    free = np.zeros((rows, cols), bool)
+    interior = np.zeros((rows, cols), bool)
     label = np.full((rows, cols), -1, np.int16)
     for i, poly in enumerate(polys):
         rs, cs, m = _raster(poly, gx, gz, cell_m, origin)
         win = label[rs, cs]
         win[m & (win < 0)] = i  # first room wins on a shared edge
         rs, cs, m = _raster(poly.buffer(-half_wall_m, join_style="mitre"), gx, gz, cell_m, origin)
-        free[rs, cs] |= m
+        interior[rs, cs] |= m
+    free = interior.copy()
     room_ids = {r.id for r in house.rooms}
     for door in house.doors:
         # exterior doors would only open a sliver outside the house: keep them closed
@@ -141,15 +144,16 @@ def build_occupancy(
     for obj in house.objects:
         if obj.position[1] - obj.size[1] / 2 >= overhead_clear_m:
             continue
-        rs, cs, m = _raster(Polygon(obj.footprint()), gx, gz, cell_m, origin)
+        # grown by half a cell, so thin pieces (a mirror on a stand) cannot slip between cell centres
+        rs, cs, m = _raster(Polygon(obj.footprint()).buffer(0.5 * cell_m, join_style="mitre"), gx, gz, cell_m, origin)
         free[rs, cs] &= ~m
     free[:2, :] = free[-2:, :] = False
     free[:, :2] = free[:, -2:] = False
     clearance = ndimage.distance_transform_edt(free) * cell_m
-    return OccupancyGrid(cell_m, origin, free, clearance, label, tuple(r.id for r in house.rooms))
+    return OccupancyGrid(cell_m, origin, free, clearance, label, tuple(r.id for r in house.rooms), interior)
 
 
-# ---- grid search -----------------------------------------------------------------------------
+# ---- grid search and path smoothing ------------------------------------------------------------
 
 
 def astar(
@@ -248,6 +252,65 @@ def shortcut(grid: OccupancyGrid, pts: np.ndarray, min_clearance_m: float, margi
         out.append(lo)
         i = lo
     return pts[out]
+
+
+def _fillet(grid: OccupancyGrid, prev, v, nxt, t_max: float, level: float, max_radius_m: float, step_m: float):
+    """Dense arc rounding the corner at v, or None if no radius keeps clearance >= level."""
+    d_in, d_out = (v - prev) / np.linalg.norm(v - prev), (nxt - v) / np.linalg.norm(nxt - v)
+    phi = math.acos(float(np.clip(d_in @ d_out, -1.0, 1.0)))
+    if phi > math.radians(150):  # hairpins: a stop-and-turn reads better than a tiny arc
+        return None
+    side = 1.0 if d_in[0] * d_out[1] - d_in[1] * d_out[0] > 0 else -1.0
+    r = max_radius_m
+    while r >= 0.1:
+        r_eff = min(r, t_max / math.tan(phi / 2))
+        if r_eff < 0.1:
+            return None
+        t1 = v - d_in * r_eff * math.tan(phi / 2)
+        c = t1 + side * r_eff * np.array([-d_in[1], d_in[0]])
+        a0 = math.atan2(t1[1] - c[1], t1[0] - c[0])
+        n = max(2, int(math.ceil(r_eff * phi / step_m)))
+        a = a0 + side * phi * np.linspace(0.0, 1.0, n + 1)
+        arc = np.stack([c[0] + r_eff * np.cos(a), c[1] + r_eff * np.sin(a)], axis=1)
+        if np.min(grid.clearance_at(arc[:, 0], arc[:, 1])) >= level:
+            return arc
+        r = r_eff / 2
+    return None
+
+
+def _line(p, q, step: float) -> np.ndarray:
+    """Points from p (excluded) to q (included)."""
+    n = max(1, int(math.ceil(np.linalg.norm(q - p) / step)))
+    out = p + (q - p) * (np.arange(1, n + 1) / n)[:, None]
+    out[-1] = q  # exact end, so the next phase starts where this one stopped
+    return out
+
+
+def round_corners(grid: OccupancyGrid, pts: np.ndarray, level: float, max_radius_m: float, step_m: float) -> list[np.ndarray]:
+    """Densify a polyline (points every step_m), rounding corners with circular arcs where the
+    arc keeps clearance >= level. Corners that cannot be rounded split the result into runs
+    (the caller stops and turns there); consecutive runs share the corner point."""
+    keep = [0]  # drop collinear vertices
+    for i in range(1, len(pts) - 1):
+        u, w = pts[i] - pts[keep[-1]], pts[i + 1] - pts[i]
+        if abs(u[0] * w[1] - u[1] * w[0]) > 1e-9 * np.linalg.norm(u) * np.linalg.norm(w) or u @ w < 0:
+            keep.append(i)
+    pts = pts[keep + [len(pts) - 1]]
+    runs, cur, here = [], [pts[:1]], pts[0]
+    for i in range(1, len(pts) - 1):
+        share = lambda j: 1.0 if j in (0, len(pts) - 1) else 0.5  # noqa: E731 - fillets split inner segments
+        t_max = 0.98 * min(share(i - 1) * np.linalg.norm(pts[i] - pts[i - 1]), share(i + 1) * np.linalg.norm(pts[i + 1] - pts[i]))
+        arc = _fillet(grid, pts[i - 1], pts[i], pts[i + 1], t_max, level, max_radius_m, step_m)
+        if arc is None:
+            cur.append(_line(here, pts[i], step_m))
+            runs.append(np.concatenate(cur))
+            cur, here = [pts[i : i + 1]], pts[i]
+        else:
+            cur += [_line(here, arc[0], step_m), arc[1:]]
+            here = arc[-1]
+    cur.append(_line(here, pts[-1], step_m))
+    runs.append(np.concatenate(cur))
+    return [r[np.r_[True, np.linalg.norm(np.diff(r, axis=0), axis=1) > 1e-9]] for r in runs]
 
 
 def components(grid: OccupancyGrid, min_clearance_m: float) -> np.ndarray:

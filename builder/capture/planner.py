@@ -3,9 +3,11 @@
 Tour: depth-first preorder over the door graph from the start room. In each room the camera
 scans in place at the point of largest clearance near the centroid; between scan points it
 follows an A* path on the occupancy grid (clearance-weighted), shortcut by line of sight,
-with corners rounded by circular fillets where clearance allows. Corners that cannot be
-rounded become stop-turn-go. Speeds obey linear/angular speed and acceleration limits, and
-every phase is stretched to a whole number of frames so that phases start and end on frames.
+with corners rounded by circular fillets where clearance allows; corners that cannot be
+rounded become stop-turn-go. Each scan turns on past 360 degrees until it faces the way out.
+The camera looks along the direction of motion (smoothed). Speeds and accelerations, linear
+and angular, stay within the configured limits, and every phase is stretched to a whole
+number of frames, so phases start and end exactly on frames.
 """
 
 from __future__ import annotations
@@ -31,12 +33,11 @@ class PlannerConfig:
     clearance_m: float = 0.30  # preferred robot radius (m): distance kept from walls and furniture
     min_clearance_m: float = 0.20  # smallest radius (m) tried, in clearance_step_m steps, when a room is unreachable
     clearance_step_m: float = 0.05  # step (m) of that fallback
-    max_linear_speed_mps: float = 0.6  # translation speed limit (m/s)
+    max_linear_speed_mps: float = 0.8  # translation speed limit (m/s): a brisk walk; 0.6 cut most 8-room tours at 1800 frames
     max_linear_accel_mps2: float = 0.5  # translation acceleration limit (m/s^2)
-    max_angular_speed_dps: float = 40.0  # yaw rate limit (deg/s)
-    max_angular_accel_dps2: float = 60.0  # yaw acceleration limit for in-place turns and scans (deg/s^2)
-    heading_smoothing_s: float = 0.6  # box-filter width (s) on the heading while moving: bounds yaw acceleration on curves
-    scan_turn_deg: float = 360.0  # yaw swept by each room scan (deg)
+    max_angular_speed_dps: float = 45.0  # yaw rate limit (deg/s): 4.5 deg per frame at 10 fps
+    max_angular_accel_dps2: float = 60.0  # yaw acceleration limit (deg/s^2)
+    scan_turn_deg: float = 360.0  # yaw swept by each room scan (deg), plus up to 180 to face the way out
     min_frames: int = 60  # shorter trajectories get a longer final scan
     max_frames: int = 1800  # longer trajectories are cut here (the report says which rooms were scanned)
     cell_m: float = occ.DEFAULT_CELL_M  # occupancy grid cell (m)
@@ -57,8 +58,8 @@ class Pose:
     z: float
     yaw_deg: float  # in [-180, 180); 0 looks toward +z, 90 toward +x
     pitch_deg: float  # positive up
-    room_id: str | None  # room holding the camera, None in a wall's thickness (door crossing)
-    phase: str  # "scan" (in-place room scan), "turn" (in-place turn before moving), "move"
+    room_id: str | None  # room whose floor polygon holds the camera (door crossings: either side)
+    phase: str  # "scan" (in-place room scan), "turn" (in-place turn at a sharp corner), "move"
 
     @property
     def position(self) -> tuple[float, float, float]:
@@ -154,14 +155,16 @@ def _scan_points(grid: occ.OccupancyGrid, house: House, tour: list[str], cfg: Pl
         k = int(np.argmax(score))  # first maximum in raster order: deterministic
         return int(rows[k]), int(cols[k])
 
-    start_cells = (grid.room_label == idx[tour[0]]) & (lab_min > 0)
+    # scan points lie in a room proper: a doorway alone does not make a room reachable
+    in_room = np.where(grid.interior, grid.room_label, -1)
+    start_cells = (in_room == idx[tour[0]]) & (lab_min > 0)
     if not start_cells.any():
         raise ValueError(f"start room '{tour[0]}' has no free space with clearance >= {levels[-1]} m: no room is reachable")
     # the start room may hold several free pieces: start in the one reaching the most tour rooms
     tour_idx = [idx[r] for r in tour]
     comp = max(
         (int(k) for k in np.unique(lab_min[start_cells])),
-        key=lambda k: len(set(np.unique(grid.room_label[lab_min == k]).tolist()) & set(tour_idx)),
+        key=lambda k: len(set(np.unique(in_room[lab_min == k]).tolist()) & set(tour_idx)),
     )
     points, skipped = {}, {}
     for li, c in enumerate(levels):
@@ -172,7 +175,7 @@ def _scan_points(grid: occ.OccupancyGrid, house: House, tour: list[str], cfg: Pl
     p0 = points[tour[0]][0]
     for room in tour[1:]:
         for li, c in enumerate(levels):
-            cells = (grid.room_label == idx[room]) & (labs[li] == labs[li][p0])
+            cells = (in_room == idx[room]) & (labs[li] == labs[li][p0])
             if cells.any():
                 points[room] = (best(cells, room), c)
                 if c < cfg.clearance_m:
@@ -183,39 +186,6 @@ def _scan_points(grid: occ.OccupancyGrid, house: House, tour: list[str], cfg: Pl
     return points, skipped
 
 
-# ---- geometry of one leg ---------------------------------------------------------------------
-
-
-def _fillet(grid, prev, v, nxt, t_max: float, level: float, cfg: PlannerConfig):
-    """Dense arc rounding the corner at v, or None if no radius keeps clearance >= level."""
-    d_in, d_out = (v - prev) / np.linalg.norm(v - prev), (nxt - v) / np.linalg.norm(nxt - v)
-    phi = math.acos(float(np.clip(d_in @ d_out, -1.0, 1.0)))
-    if phi > math.radians(150):  # hairpins: a stop-and-turn reads better than a tiny arc
-        return None
-    side = 1.0 if d_in[0] * d_out[1] - d_in[1] * d_out[0] > 0 else -1.0
-    r = cfg.max_fillet_radius_m
-    while r >= 0.1:
-        r_eff = min(r, t_max / math.tan(phi / 2))
-        if r_eff < 0.1:
-            return None
-        t1 = v - d_in * r_eff * math.tan(phi / 2)
-        c = t1 + side * r_eff * np.array([-d_in[1], d_in[0]])
-        a0 = math.atan2(t1[1] - c[1], t1[0] - c[0])
-        n = max(2, int(math.ceil(r_eff * phi / cfg.path_step_m)))
-        a = a0 + side * phi * np.linspace(0.0, 1.0, n + 1)
-        arc = np.stack([c[0] + r_eff * np.cos(a), c[1] + r_eff * np.sin(a)], axis=1)
-        if np.min(grid.clearance_at(arc[:, 0], arc[:, 1])) >= level:
-            return arc
-        r = r_eff / 2
-    return None
-
-
-def _line(p, q, step: float) -> np.ndarray:
-    """Points from p (excluded) to q (included)."""
-    n = max(1, int(math.ceil(np.linalg.norm(q - p) / step)))
-    return p + (q - p) * (np.arange(1, n + 1) / n)[:, None]
-
-
 def _leg_pieces(grid, a_cell, b_cell, level: float, cfg: PlannerConfig) -> list[np.ndarray]:
     """Dense point runs from a to b; consecutive runs meet at sharp corners (stop-turn-go)."""
     cells = occ.astar(grid, a_cell, b_cell, level, max(cfg.prefer_clearance_m, level), cfg.clearance_cost_weight)
@@ -223,27 +193,7 @@ def _leg_pieces(grid, a_cell, b_cell, level: float, cfg: PlannerConfig) -> list[
         raise RuntimeError(f"no path between cells {a_cell} and {b_cell} at clearance {level} m")
     pts = np.stack(grid.cell_to_world(*np.array(cells).T), axis=1)
     pts = occ.shortcut(grid, pts, level, cfg.shortcut_margin_m)
-    keep = [0]  # drop collinear vertices
-    for i in range(1, len(pts) - 1):
-        u, w = pts[i] - pts[keep[-1]], pts[i + 1] - pts[i]
-        if abs(u[0] * w[1] - u[1] * w[0]) > 1e-9 * np.linalg.norm(u) * np.linalg.norm(w) or u @ w < 0:
-            keep.append(i)
-    pts = pts[keep + [len(pts) - 1]]
-    runs, cur, here = [], [pts[:1]], pts[0]
-    for i in range(1, len(pts) - 1):
-        share = lambda j: 1.0 if j in (0, len(pts) - 1) else 0.5  # noqa: E731 - fillets split inner segments
-        t_max = 0.98 * min(share(i - 1) * np.linalg.norm(pts[i] - pts[i - 1]), share(i + 1) * np.linalg.norm(pts[i + 1] - pts[i]))
-        arc = _fillet(grid, pts[i - 1], pts[i], pts[i + 1], t_max, level, cfg)
-        if arc is None:
-            cur.append(_line(here, pts[i], cfg.path_step_m))
-            runs.append(np.concatenate(cur))
-            cur, here = [pts[i : i + 1]], pts[i]
-        else:
-            cur += [_line(here, arc[0], cfg.path_step_m), arc[1:]]
-            here = arc[-1]
-    cur.append(_line(here, pts[-1], cfg.path_step_m))
-    runs.append(np.concatenate(cur))
-    return [r[np.r_[True, np.linalg.norm(np.diff(r, axis=0), axis=1) > 1e-9]] for r in runs]
+    return [r for r in occ.round_corners(grid, pts, level, cfg.max_fillet_radius_m, cfg.path_step_m) if len(r) >= 2]
 
 
 # ---- timing ----------------------------------------------------------------------------------
@@ -281,35 +231,55 @@ def _rotation(x: float, z: float, yaw0: float, delta: float, cfg: PlannerConfig,
 
 def _travel(pts: np.ndarray, yaw0: float, cfg: PlannerConfig) -> Knots:
     """Rest-to-rest motion along dense points, speed capped by the yaw-rate limit on curves."""
+    if len(pts) == 2:  # two intervals at least, so the profile has a vertex to speed up to
+        pts = np.stack([pts[0], 0.5 * (pts[0] + pts[1]), pts[1]])
     d = np.diff(pts, axis=0)
     ds = np.linalg.norm(d, axis=1)
     head = np.unwrap(_heading_deg(d), period=360.0)
     head += yaw0 - head[0]
     knot_head = np.concatenate([[head[0]], 0.5 * (head[:-1] + head[1:]), [head[-1]]])
-    dth = np.abs(np.diff(knot_head))
     vmax, acc = cfg.max_linear_speed_mps, cfg.max_linear_accel_mps2
-    cap = np.minimum(vmax, cfg.max_angular_speed_dps * ds / np.maximum(dth, 1e-12))
-    u = np.concatenate([[0.0], np.minimum(cap[:-1], cap[1:]), [0.0]])
+    cap = np.minimum(vmax, cfg.max_angular_speed_dps * ds / np.maximum(np.abs(np.diff(knot_head)), 1e-12))
+    u = np.concatenate([[0.0], np.minimum(cap[:-1], cap[1:]), [0.0]])  # speed at each point
     for k in range(1, len(u)):  # forward then backward acceleration passes
         u[k] = min(u[k], math.sqrt(u[k - 1] ** 2 + 2 * acc * ds[k - 1]))
     for k in range(len(u) - 2, -1, -1):
         u[k] = min(u[k], math.sqrt(u[k + 1] ** 2 + 2 * acc * ds[k]))
-    vavg = np.minimum(cap, np.maximum(0.5 * (u[:-1] + u[1:]), 0.5 * np.sqrt(acc * ds)))
-    t = np.concatenate([[0.0], np.cumsum(ds / vavg)])
-    # box-filter the heading over time: keeps the rate bound and spreads rate jumps (arc entries)
-    n_box = max(1, int(round(cfg.heading_smoothing_s / 0.01)) | 1)
-    tf = np.linspace(0.0, t[-1], max(2, int(math.ceil(t[-1] / 0.01))) + 1)
-    yf = np.interp(tf, t, knot_head)
-    padded = np.concatenate([np.full(n_box // 2, yf[0]), yf, np.full(n_box // 2, yf[-1])])
-    yf = np.convolve(padded, np.ones(n_box) / n_box, mode="valid")
-    return tf, np.interp(tf, t, pts[:, 0]), np.interp(tf, t, pts[:, 1]), yf
+    # constant acceleration within each interval: speed and yaw rate peak at its ends (<= caps)
+    dur = 2 * ds / (u[:-1] + u[1:])
+    t = np.concatenate([[0.0], np.cumsum(dur)])
+    s_knot = np.concatenate([[0.0], np.cumsum(ds)])
+
+    # Camera yaw: centred moving average of the path heading over 2 * max_speed / max_accel
+    # seconds. Averaging keeps the yaw-rate bound and turns rate steps (up to twice the limit at
+    # S-bends) into ramps within the yaw-acceleration bound. The run is padded at rest on both
+    # ends so the camera may start turning before it moves and finish after it stops; padding
+    # in which nothing changes is trimmed again.
+    dt = 0.01
+    h = max(1, int(round(cfg.max_angular_speed_dps / cfg.max_angular_accel_dps2 / dt)))
+    pad = dt * np.arange(1, 2 * h + 1)
+    tf = np.concatenate([-pad[::-1], np.linspace(0.0, t[-1], max(2, int(math.ceil(t[-1] / dt))) + 1), t[-1] + pad])
+    i = np.clip(np.searchsorted(t, tf, side="right") - 1, 0, len(ds) - 1)
+    tau = np.clip(tf - t[i], 0.0, dur[i])
+    s_f = s_knot[i] + u[i] * tau + 0.5 * (u[i + 1] - u[i]) / dur[i] * tau**2
+    s_f = np.where(tf <= 0, 0.0, np.where(tf >= t[-1], s_knot[-1], s_f))
+    cs = np.concatenate([[0.0], np.cumsum(np.interp(s_f, s_knot, knot_head) - yaw0)])  # offset: exact yaw0 in the padding
+    k = np.arange(h, len(tf) - h)
+    yaw = yaw0 + (cs[k + h + 1] - cs[k - h]) / (2 * h + 1)
+    tf, s_f = tf[h : len(tf) - h], s_f[h : len(tf) - h]
+    busy = (tf > 0) & (tf < t[-1])
+    busy |= (tf <= 0) & (np.abs(yaw - yaw[0]) > 1e-9) | (tf >= t[-1]) & (np.abs(yaw - yaw[-1]) > 1e-9)
+    i0, i1 = max(int(np.argmax(busy)) - 1, 0), min(len(tf) - int(np.argmax(busy[::-1])), len(tf) - 1)
+    tf, s_f = tf[i0 : i1 + 1], s_f[i0 : i1 + 1]
+    return tf - tf[0], np.interp(s_f, s_knot, pts[:, 0]), np.interp(s_f, s_knot, pts[:, 1]), yaw[i0 : i1 + 1]
 
 
 def _frames(knots: Knots, fps: float) -> tuple[np.ndarray, ...]:
     """Sample a phase on frames; the phase is slowed to a whole number of frame intervals."""
     t, x, z, yaw = knots
     n = max(1, int(math.ceil(t[-1] * fps - 1e-9)))
-    tq = np.arange(n + 1) / fps * (t[-1] * fps / n)
+    tq = np.minimum(np.arange(n + 1) * (t[-1] / n), t[-1])
+    tq[-1] = t[-1]  # end exactly on the last knot: phases join without float drift
     return np.interp(tq, t, x), np.interp(tq, t, z), np.interp(tq, t, yaw)
 
 
@@ -322,9 +292,14 @@ def _scan_angle_for(duration: float, cfg: PlannerConfig) -> float:
 # ---- the planner -----------------------------------------------------------------------------
 
 
-def plan_walkthrough_detailed(house: House, start_room_id: str, rng: np.random.Generator, config: PlannerConfig | None = None) -> WalkthroughPlan:
+def plan_walkthrough_detailed(
+    house: House, start_room_id: str, rng: np.random.Generator, config: PlannerConfig | None = None
+) -> WalkthroughPlan:
     """Plan the walkthrough and report what it covered (see module docstring)."""
     cfg = config or PlannerConfig()
+    limits = (cfg.max_linear_speed_mps, cfg.max_angular_speed_dps, cfg.max_linear_accel_mps2, cfg.max_angular_accel_dps2)
+    if min(cfg.scan_turn_deg, *limits) <= 0:
+        raise ValueError("scan turn, speed and acceleration limits must be positive")
     tour = room_tour(house, start_room_id)  # ValueError on an unknown start room
     skipped = {r.id: "not connected to the start room by doors" for r in house.rooms if r.id not in tour}
     grid = occ.build_occupancy(house, cfg.cell_m)
@@ -340,25 +315,30 @@ def plan_walkthrough_detailed(house: House, start_room_id: str, rng: np.random.G
     n_frames = 1
     yaw = float(rng.uniform(-180.0, 180.0))
     direction = 1.0 if rng.random() < 0.5 else -1.0
-    prev = None
-    for room in visits:
+    runs: list[np.ndarray] = []  # the leg into the current room
+    for k, room in enumerate(visits):
+        for run in runs:
+            first = float(_heading_deg(run[1] - run[0]))
+            turn = float(_wrap(first - yaw))
+            if abs(turn) > 1e-6:  # sharp corner (a scan already faces the way out)
+                phases.append(("turn", None, _rotation(*run[0], yaw, turn, cfg)))
+            phases.append(("move", None, _travel(run, yaw + turn, cfg)))
+            yaw = float(phases[-1][2][3][-1])
         cell, level = points[room]
-        if prev is not None:
-            pcell, plevel = points[prev]
-            for run in _leg_pieces(grid, pcell, cell, min(level, plevel), cfg):
-                if len(run) < 2:
-                    continue
-                first = float(_heading_deg(run[1] - run[0]))
-                turn = float(_wrap(first - yaw))
-                if abs(turn) > 1e-6:
-                    phases.append(("turn", None, _rotation(*run[0], yaw, turn, cfg)))
-                phases.append(("move", None, _travel(run, yaw + turn, cfg)))
-                yaw = float(phases[-1][2][3][-1])
+        runs = []
+        if k + 1 < len(visits):
+            ncell, nlevel = points[visits[k + 1]]
+            runs = [r for r in _leg_pieces(grid, cell, ncell, min(level, nlevel), cfg) if len(r) >= 2]
+        sweep = direction * cfg.scan_turn_deg
+        if runs:  # turn on past the full scan to face the way out, in the cheaper direction
+            out = float(_heading_deg(runs[0][1] - runs[0][0]))
+            extra = {d: (d * (out - yaw - d * cfg.scan_turn_deg)) % 360.0 for d in (direction, -direction)}
+            d = min(extra, key=extra.get)  # tie -> the alternating direction
+            sweep = d * (cfg.scan_turn_deg + extra[d])
         x, z = (float(v) for v in grid.cell_to_world(*cell))
-        phases.append(("scan", room, _rotation(x, z, yaw, direction * cfg.scan_turn_deg, cfg)))
-        yaw += direction * cfg.scan_turn_deg
-        direction = -direction
-        prev = room
+        phases.append(("scan", room, _rotation(x, z, yaw, sweep, cfg)))
+        yaw += sweep
+        direction = -math.copysign(1.0, sweep)
         n_frames = 1 + sum(int(math.ceil(p[2][0][-1] * cfg.fps - 1e-9)) for p in phases)
         if n_frames > cfg.max_frames:
             break  # the rest would be cut anyway
