@@ -15,7 +15,7 @@ def bench_capture(capture, seed: int = 0, frames: int = 300) -> str:
     from builder.capture.planner import PlannerConfig, pick_start_rooms, plan_walkthrough
     from builder.capture.walkthrough import capture_walkthrough
     from builder.houses.generate import generate_house
-    from builder.pipeline import trajectory_rng
+    from builder.pipeline import start_rooms_rng, trajectory_rng
     from builder.render.renderer import Renderer
     from builder.render.scene import build_drawables
 
@@ -24,7 +24,7 @@ def bench_capture(capture, seed: int = 0, frames: int = 300) -> str:
     K = Intrinsics(capture.width, capture.height, capture.vfov_deg)
     renderer = Renderer(K)
     renderer.load(build_drawables(house, catalog.load_mesh))
-    start = pick_start_rooms(house, 1, trajectory_rng(seed, 0, -1))[0]
+    start = pick_start_rooms(house, 1, start_rooms_rng(seed, 0))[0]
     poses = plan_walkthrough(house, start, trajectory_rng(seed, 0, 0), PlannerConfig(fps=capture.fps))[:frames]
     stats = renderer.stats
     renderer.render(cam_to_world((poses[0].x, poses[0].y, poses[0].z), poses[0].yaw_deg, poses[0].pitch_deg))  # warm-up

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 SEED_STAGE_TRAJECTORY = 2
 """Stage tag for trajectory streams (the house stage uses 1), see builder.houses.generate."""
+SEED_STAGE_STARTS = 3
+"""Stage tag for choosing the start rooms of a house's trajectories."""
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -46,6 +48,10 @@ def house_dir(out: Path, index: int) -> Path:
 
 def trajectory_rng(seed: int, house_index: int, k: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, house_index, SEED_STAGE_TRAJECTORY, k]))
+
+
+def start_rooms_rng(seed: int, house_index: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([seed, house_index, SEED_STAGE_STARTS]))
 
 
 def check_config(out: Path, cfg: BuildConfig) -> None:
@@ -112,7 +118,7 @@ class HouseBuilder:
         grid = build_occupancy(house)
         c = self.cfg.capture
         planner_cfg = PlannerConfig(fps=c.fps)
-        starts = pick_start_rooms(house, c.trajectories_per_house, trajectory_rng(self.cfg.seed, index, -1))
+        starts = pick_start_rooms(house, c.trajectories_per_house, start_rooms_rng(self.cfg.seed, index))
         trajectories = []
         for k, start in enumerate(starts):
             tdir = hdir / f"traj_{k:02d}"

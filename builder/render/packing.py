@@ -3,7 +3,7 @@
 Why: on llvmpipe the cost per frame is dominated by vertex shading and per-draw state
 changes. Baking model matrices lets one program and one VAO draw everything; welding the
 triangle soups into indexed meshes lets the vertex cache shade shared corners once; a
-texture array (all images resampled to one square size) removes texture rebinding.
+texture array (all images resampled to one square size) removes texture rebinding. Closed shells are drawn with back-face culling (see topology.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from builder.assets.mesh import Mesh, MeshPart
+from builder.render.topology import closed_shells
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +30,12 @@ class Batch:
     vertices: np.ndarray  # VERTEX_DTYPE
     indices: np.ndarray  # uint32
     texels: np.ndarray  # (layers, S, S, 4) uint8 sRGB
-    first: np.ndarray  # per drawable: first index
-    count: np.ndarray  # per drawable: index count
+    ranges: np.ndarray  # (D, 4) per drawable: first, count (culled); first, count (double-sided)
     centers: np.ndarray  # (D, 3) bounding-sphere centres (world)
     radii: np.ndarray  # (D,)
-    double_sided: np.ndarray  # (D,) bool
+    lo: np.ndarray  # (D, 3) world AABB corners
+    hi: np.ndarray
+    occluder: np.ndarray  # (D,) bool
 
     @property
     def n_vertices(self) -> int:
@@ -113,10 +115,15 @@ class _TextureTable:
         return out
 
 
-def _bake_part(part: MeshPart, model: np.ndarray, inst: int, emissive: float, layer: int) -> tuple[np.ndarray, np.ndarray]:
+def _soup(part: MeshPart) -> np.ndarray:
     pos = np.asarray(part.positions, np.float64).reshape(-1, 3)
-    n = len(pos) - len(pos) % 3
-    pos = pos[:n]
+    return pos[: len(pos) - len(pos) % 3]
+
+
+def _bake_part(part: MeshPart, model: np.ndarray, inst: int, emissive: float, layer: int) -> tuple[np.ndarray, np.ndarray]:
+    """World-space welded vertices and (T, 3) local triangle indices of one part."""
+    pos = _soup(part)
+    n = len(pos)
     lin, t = model[:3, :3], model[:3, 3]
     wpos = pos @ lin.T + t
     nrm = np.asarray(part.normals, np.float64).reshape(-1, 3)[:n] @ np.linalg.inv(lin)  # inverse-transpose
@@ -129,56 +136,84 @@ def _bake_part(part: MeshPart, model: np.ndarray, inst: int, emissive: float, la
     v["pos"], v["nrm"], v["uv"] = key[src, 0:3], key[src, 3:6], key[src, 6:8]
     v["col"] = (*[float(c) for c in part.color[:3]], float(emissive))
     v["layer"], v["id"] = layer, inst
-    tris = idx.reshape(-1, 3)
-    if np.linalg.det(lin) < 0:  # a mirroring matrix flips winding; flip it back so culling holds
-        tris = tris[:, [0, 2, 1]]
-    return v, tris.ravel()
+    return v, idx.reshape(-1, 3)
+
+
+def _cull_classes(parts: list[MeshPart], culling: str, cache: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Per triangle of the concatenated parts: (cull it?, reverse its winding?)."""
+    soups = [_soup(p) for p in parts]
+    t = sum(len(s) for s in soups) // 3
+    if culling == "none":
+        return np.zeros(t, bool), np.zeros(t, bool)
+    if culling == "back":
+        return np.ones(t, bool), np.zeros(t, bool)
+    if culling != "auto":
+        raise ValueError(f"culling must be 'auto', 'back' or 'none', got {culling!r}")
+    key = tuple(id(p) for p in parts)
+    if key not in cache:
+        cache[key] = closed_shells(np.concatenate(soups) if soups else np.zeros((0, 3)))
+    return cache[key]
 
 
 def pack_scene(drawables, max_texture_size: int = 512) -> Batch:
-    """Bake `drawables` (renderer.Drawable) into one Batch, in the order given."""
+    """Bake `drawables` (renderer.Drawable) into one Batch, in the order given. Each drawable
+    gets two index ranges: triangles drawn with back-face culling, then double-sided ones."""
+    drawables = list(drawables)
     textures = _TextureTable()
     verts, inds = [], []
-    first, count, centers, radii, two_sided = [], [], [], [], []
+    ranges, centers, radii, los, his = [], [], [], [], []
+    shell_cache: dict = {}
     n_vert = n_ind = 0
     for d in drawables:
         model = np.asarray(d.model, np.float64)
-        start = n_ind
-        lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
-        pts = []
-        for part in _parts(d.mesh):
-            if len(part.positions) < 3:
-                continue
+        mirror = np.linalg.det(model[:3, :3]) < 0  # a mirroring matrix reverses winding
+        parts = [p for p in _parts(d.mesh) if len(p.positions) >= 3]
+        cull, flip = _cull_classes(parts, getattr(d, "culling", "auto"), shell_cache)
+        closed, open_, pts = [], [], []
+        t0 = 0
+        for part in parts:
             layer = -1
             if part.texture is not None and part.uvs is not None:
                 layer = textures.layer(part.texture)
-            v, i = _bake_part(part, model, d.instance_id, d.emissive, layer)
+            v, tris = _bake_part(part, model, d.instance_id, d.emissive, layer)
+            sl = slice(t0, t0 + len(tris))
+            t0 += len(tris)
+            rev = flip[sl] ^ mirror
+            tris = np.where(rev[:, None], tris[:, [0, 2, 1]], tris) + n_vert
+            closed.append(tris[cull[sl]].ravel())
+            open_.append(tris[~cull[sl]].ravel())
             verts.append(v)
-            inds.append(i + n_vert)
-            n_vert += len(v)
-            n_ind += len(i)
             pts.append(v["pos"])
+            n_vert += len(v)
+        n_closed = sum(len(c) for c in closed)
+        n_open = sum(len(o) for o in open_)
+        inds.extend(closed + open_)
+        ranges.append((n_ind, n_closed, n_ind + n_closed, n_open))
+        n_ind += n_closed + n_open
         if pts:
-            p = np.concatenate(pts)
+            p = np.concatenate(pts).astype(np.float64)
             lo, hi = p.min(0), p.max(0)
             c = (lo + hi) / 2
             r = float(np.sqrt(((p - c) ** 2).sum(1).max()))
         else:
-            c, r = np.zeros(3), 0.0
-        first.append(start)
-        count.append(n_ind - start)
+            lo = hi = c = np.zeros(3)
+            r = 0.0
         centers.append(c)
         radii.append(r)
-        two_sided.append(bool(d.double_sided))
+        los.append(lo)
+        his.append(hi)
+    rng = np.asarray(ranges, np.int64).reshape(-1, 4)
     batch = Batch(
         vertices=np.concatenate(verts) if verts else np.zeros(1, VERTEX_DTYPE),  # GL wants non-empty buffers
-        indices=np.concatenate(inds) if inds else np.zeros(3, np.uint32),
+        indices=np.concatenate(inds).astype(np.uint32) if inds else np.zeros(3, np.uint32),
         texels=textures.texels(max_texture_size),
-        first=np.asarray(first, np.int64),
-        count=np.asarray(count, np.int64),
+        ranges=rng,
         centers=np.asarray(centers, np.float64).reshape(-1, 3),
         radii=np.asarray(radii, np.float64),
-        double_sided=np.asarray(two_sided, bool),
+        lo=np.asarray(los, np.float64).reshape(-1, 3),
+        hi=np.asarray(his, np.float64).reshape(-1, 3),
+        occluder=np.asarray([bool(getattr(d, "occluder", False)) for d in drawables], bool),
     )
-    log.debug("packed %d drawables: %d vertices, %d indices", len(first), n_vert, n_ind)
+    log.debug("packed %d drawables: %d vertices, %d triangles (%d culled)",
+              len(rng), n_vert, n_ind // 3, int(rng[:, 1].sum()) // 3)
     return batch

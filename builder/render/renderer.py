@@ -1,14 +1,16 @@
 """One-pass rasteriser for RGB + instance ids + z-depth (moderngl on EGL).
 
-Static scenes only: `load`/`add` bake every drawable into world space and pack the whole
-scene into one vertex buffer, one index buffer and one texture array, so a frame is a few
-range draws (after sphere frustum culling, front to back) and three reads. Colour, ids and
-depth come from the same rasterisation (multiple render targets), so they agree exactly.
+Static scenes: `load`/`add` bake every drawable into world space and pack the whole scene
+into one vertex buffer, one index buffer and one texture array (packing.py), so a frame is
+a handful of range draws (sphere frustum culling, front to back) and three reads. Colour,
+ids and depth come from the same rasterisation (multiple render targets), so they agree
+exactly; ids are written through `flat` varyings and never blended or multisampled.
 """
 
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,20 +24,31 @@ from builder.render.packing import Batch, pack_scene
 log = logging.getLogger(__name__)
 
 MAX_INSTANCE_ID = 65535  # ids are read back as uint16
+BOX_PAD_M = 0.01  # occlusion-query boxes grow by this (+1%) so they enclose their mesh strictly
+_BOX_TRIS = np.array([[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
+                      [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3]], np.uint32)
 
 
 @dataclass
 class Drawable:
-    """A mesh placed in the world with one instance id. `double_sided=False` culls back faces
-    (needed for zero-thickness back-to-back walls); furniture is drawn double-sided because
-    real assets often have open or inconsistently wound faces. `emissive` in [0, 1] adds
-    self-lit colour (window glass)."""
+    """A mesh placed in the world under one instance id.
+
+    culling: "auto" (default) culls back faces only on closed, consistently wound shells
+    and draws everything else double-sided (safe for any asset); "back" culls all back
+    faces (front = counter-clockwise seen from outside; needed for zero-thickness
+    back-to-back walls); "none" draws every triangle double-sided.
+    emissive in [0, 1] adds self-lit colour (window glass).
+    occluder: big opaque structure (walls, floors, ceilings). When a scene has occluders they
+    are drawn first, and every other drawable is drawn only if its bounding box passes an
+    occlusion query against them (furniture behind walls costs nothing).
+    """
 
     mesh: Mesh | MeshPart
     model: np.ndarray  # (4, 4) model-to-world
     instance_id: int
-    double_sided: bool = True
+    culling: str = "auto"
     emissive: float = 0.0
+    occluder: bool = False
 
 
 @dataclass
@@ -46,7 +59,7 @@ class RenderedFrame:
 
 
 class Renderer:
-    """Holds one GL context and one loaded scene. Not thread safe: use it from one thread."""
+    """One GL context and one loaded scene. Not thread safe; use each Renderer from one thread."""
 
     def __init__(
         self,
@@ -59,57 +72,94 @@ class Renderer:
     ):
         import moderngl
 
-        self.intrinsics, self.near, self.far = intrinsics, float(near), float(far)
-        self.texture_size = int(texture_size)
-        self.background = tuple(float(c) for c in background)
-        self.ctx = create_context(device_index)
-        self.renderer_string = gl_renderer(self.ctx)
-        w, h = intrinsics.width, intrinsics.height
-        ctx = self.ctx
-        self._color = ctx.texture((w, h), 4)
-        self._ids = ctx.texture((w, h), 1, dtype="u2")  # R16UI: read straight into uint16
-        self._depth = ctx.depth_texture((w, h))
-        self._fbo = ctx.framebuffer([self._color, self._ids], self._depth)
-        self._fbo_ids = ctx.framebuffer([self._ids], self._depth)
-        self._fbo_color = ctx.framebuffer([self._color])  # for clearing colour alone
-        self._prog = ctx.program(vertex_shader=shaders.VERTEX, fragment_shader=shaders.FRAGMENT)
-        self._prog_ids = ctx.program(vertex_shader=shaders.VERTEX_IDS, fragment_shader=shaders.FRAGMENT_IDS)
-        self._prog["u_tex"].value = 0
-        ctx.front_face = "cw"  # the projection flips y (see _view_proj), which flips winding
         self._mgl = moderngl
+        self.intrinsics, self.near, self.far = intrinsics, float(near), float(far)
+        self.texture_size = int(texture_size)  # texture-array layer edge (textures are resampled to it)
+        self.background = tuple(float(c) for c in background)  # linear 0..1, written as-is
         self._pending: list[Drawable] = []
         self._gpu: list = []  # GL objects of the loaded scene
         self._batch: Batch | None = None
         self._dirty = True
-        log.info("Renderer %dx%d on %s", w, h, self.renderer_string)
+        self._depth_current = 0
+        self.ctx = create_context(device_index)
+        with self._current():
+            self._init_gl()
+        log.info("Renderer %dx%d on %s", intrinsics.width, intrinsics.height, self.renderer_string)
+
+    @contextmanager
+    def _current(self):
+        """Make our context current for the block. Re-entrant, unlike moderngl's `with ctx`,
+        whose exit leaves no context current even when nested."""
+        if self._depth_current:
+            self._depth_current += 1
+            try:
+                yield
+            finally:
+                self._depth_current -= 1
+            return
+        self._depth_current = 1
+        try:
+            with self.ctx:
+                yield
+        finally:
+            self._depth_current = 0
+
+    def _init_gl(self) -> None:
+        w, h = self.intrinsics.width, self.intrinsics.height
+        ctx = self.ctx
+        self.renderer_string = gl_renderer(ctx)
+        self._color = ctx.texture((w, h), 4)
+        self._ids = ctx.texture((w, h), 1, dtype="u2")  # R16UI: reads straight into uint16
+        self._depth = ctx.depth_texture((w, h))
+        self._fbo = ctx.framebuffer([self._color, self._ids], self._depth)
+        self._fbo_ids = ctx.framebuffer([self._ids], self._depth)
+        self._fbo_color = ctx.framebuffer([self._color])  # to clear colour alone
+        self._fbo_test = ctx.framebuffer(depth_attachment=self._depth)  # occlusion queries: test only
+        self._fbo_test.depth_mask = False
+        self._prog_box = ctx.program(vertex_shader=shaders.VERTEX_BOX, fragment_shader=shaders.FRAGMENT_BOX)
+        self._queries: list = []
+        self.last_frame_stats: dict = {}
+        self._prog = ctx.program(vertex_shader=shaders.VERTEX, fragment_shader=shaders.FRAGMENT)
+        self._prog_ids = ctx.program(vertex_shader=shaders.VERTEX_IDS, fragment_shader=shaders.FRAGMENT_IDS)
+        if "u_tex" in self._prog:
+            self._prog["u_tex"].value = 0
+        ctx.front_face = "cw"  # the projection flips y (see _view_proj), which flips winding
 
     # ---- scene -----------------------------------------------------------------------
 
     def add(self, mesh: Mesh | MeshPart, model: np.ndarray, instance_id: int, **kw) -> None:
-        """Queue one drawable (see Drawable for keyword options); uploaded at the next render."""
+        """Queue one drawable (keywords as in Drawable); uploaded at the next render."""
         self._pending.append(Drawable(mesh, np.asarray(model, dtype=np.float64), int(instance_id), **kw))
         self._dirty = True
 
     def load(self, drawables) -> None:
-        """Replace the scene with `drawables` (an iterable of Drawable) and upload it now."""
-        self.clear()
-        for d in drawables:
-            self._pending.append(d)
-        self._upload()
+        """Replace the scene with `drawables` (Drawable objects) and upload it now."""
+        self._pending = list(drawables)
+        with self._current():
+            self._upload()
 
     def clear(self) -> None:
         self._pending = []
-        self._release_scene()
         self._dirty = True
 
     @property
     def stats(self) -> dict:
-        """Counts for the loaded scene: drawables, triangles, vertices, texture layers."""
-        if self._dirty:
-            self._upload()
+        """Counts for the loaded scene."""
+        self._ensure_uploaded()
         b = self._batch
-        return {"drawables": len(b.first), "triangles": int(b.count.sum()) // 3,
-                "vertices": b.n_vertices, "texture_layers": b.n_layers, "texture_size": b.layer_size}
+        return {
+            "drawables": len(b.ranges),
+            "triangles": int(b.ranges[:, [1, 3]].sum()) // 3,
+            "culled_triangles": int(b.ranges[:, 1].sum()) // 3,
+            "vertices": b.n_vertices,
+            "texture_layers": b.n_layers,
+            "texture_size": b.layer_size,
+        }
+
+    def _ensure_uploaded(self) -> None:
+        if self._dirty:
+            with self._current():
+                self._upload()
 
     def _release_scene(self) -> None:
         for obj in self._gpu:
@@ -129,91 +179,129 @@ class Renderer:
         tex.build_mipmaps()
         tex.filter = (mgl.LINEAR_MIPMAP_LINEAR, mgl.LINEAR)
         tex.repeat_x = tex.repeat_y = True
-        vao = ctx.vertex_array(
-            self._prog, [(vbo, shaders.VBO_FORMAT, *shaders.VBO_ATTRS)], index_buffer=ibo, index_element_size=4
-        )
-        vao_ids = ctx.vertex_array(
-            self._prog_ids, [(vbo, shaders.VBO_FORMAT_IDS, *shaders.VBO_ATTRS_IDS)], index_buffer=ibo, index_element_size=4
-        )
-        self._gpu = [vao, vao_ids, vbo, ibo, tex]
-        self._vao, self._vao_ids, self._tex = vao, vao_ids, tex
+        vaos = []
+        for prog in (self._prog, self._prog_ids):
+            fmt, names = shaders.vbo_layout(set(prog))
+            vaos.append(ctx.vertex_array(prog, [(vbo, fmt, *names)], index_buffer=ibo, index_element_size=4))
+        self._vao, self._vao_ids = vaos
+        self._tex = tex
+        # Occlusion-query boxes: each drawable's padded world AABB, 12 triangles.
+        pad = BOX_PAD_M + 0.01 * (b.hi - b.lo)
+        self._box_lo, self._box_hi = b.lo - pad, b.hi + pad
+        sel = np.array([[i >> 2 & 1, i >> 1 & 1, i & 1] for i in range(8)], bool)
+        corners = np.where(sel[None], self._box_hi[:, None], self._box_lo[:, None]).astype("f4")  # (D, 8, 3)
+        box_idx = (_BOX_TRIS.ravel()[None] + 8 * np.arange(len(b.lo), dtype=np.uint32)[:, None]).astype("u4")
+        box_vbo = ctx.buffer(corners.tobytes() if len(corners) else np.zeros(3, "f4").tobytes())
+        box_ibo = ctx.buffer(box_idx.tobytes() if len(corners) else np.zeros(3, "u4").tobytes())
+        self._vao_box = ctx.vertex_array(self._prog_box, [(box_vbo, "3f", "in_pos")], index_buffer=box_ibo,
+                                         index_element_size=4)
+        self._gpu = [*vaos, self._vao_box, vbo, ibo, box_vbo, box_ibo, tex]
         self._batch, self._dirty = b, False
-        log.debug("uploaded scene: %d drawables, %d tris, %d texture layers",
-                  len(b.first), int(b.count.sum()) // 3, b.n_layers)
+        log.debug("uploaded scene: %s", self.stats)
 
     # ---- frames ----------------------------------------------------------------------
 
-    def _view_proj(self, cam_to_world: np.ndarray) -> np.ndarray:
+    def view_proj(self, cam_to_world: np.ndarray) -> np.ndarray:
+        """The clip matrix used for a pose (y flipped: see below)."""
         proj = self.intrinsics.projection(self.near, self.far).copy()
         # Render upside down so GL's bottom-up rows read back top-down with no flip copy.
         proj[1, :] *= -1.0
         return proj @ np.linalg.inv(np.asarray(cam_to_world, dtype=np.float64))
 
-    def _visible_order(self, vp: np.ndarray, eye: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Indices of drawables inside the frustum, double-sided ones first, each group front to back."""
+    def visible(self, vp: np.ndarray, eye: np.ndarray) -> np.ndarray:
+        """Drawables whose bounding sphere meets the frustum, in draw order."""
         b = self._batch
-        if b is None or len(b.first) == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        r = vp
-        planes = np.stack([r[3] + r[0], r[3] - r[0], r[3] + r[1], r[3] - r[1], r[3] + r[2], r[3] - r[2]])
+        if b is None or len(b.ranges) == 0:
+            return np.zeros(0, np.int64)
+        planes = np.stack([vp[3] + vp[0], vp[3] - vp[0], vp[3] + vp[1], vp[3] - vp[1], vp[3] + vp[2], vp[3] - vp[2]])
         planes /= np.linalg.norm(planes[:, :3], axis=1, keepdims=True)
-        dist = b.centers @ planes[:, :3].T + planes[:, 3]
-        inside = np.all(dist > -b.radii[:, None], axis=1)
-        # Front to back lets llvmpipe's early depth test skip shading hidden fragments.
-        d_eye = np.linalg.norm(b.centers - eye, axis=1) - b.radii
+        inside = np.all(b.centers @ planes[:, :3].T + planes[:, 3] > -b.radii[:, None], axis=1)
         idx = np.flatnonzero(inside)
-        idx = idx[np.lexsort((d_eye[idx], ~b.double_sided[idx]))]
-        return idx[b.double_sided[idx]], idx[~b.double_sided[idx]]
+        # Small near things first, big far things (floors, walls) last: llvmpipe's early
+        # depth test then skips shading most hidden fragments.
+        key = np.linalg.norm(b.centers[idx] - eye, axis=1) + b.radii[idx]
+        return idx[np.argsort(key, kind="stable")]
 
-    def _draw(self, vao, vp: np.ndarray, eye: np.ndarray) -> None:
-        two_sided, culled = self._visible_order(vp, eye)
-        b = self._batch
+    def _draw_ranges(self, vao, idx: np.ndarray) -> None:
+        rng = self._batch.ranges
+        tri, cull = self._mgl.TRIANGLES, self._mgl.CULL_FACE
+        self.ctx.enable(cull)
+        for i in idx:
+            if rng[i, 1]:
+                vao.render(tri, vertices=int(rng[i, 1]), first=int(rng[i, 0]))
+        self.ctx.disable(cull)
+        for i in idx:
+            if rng[i, 3]:
+                vao.render(tri, vertices=int(rng[i, 3]), first=int(rng[i, 2]))
+
+    def _draw(self, vao, target, vp: np.ndarray, eye: np.ndarray) -> None:
+        """Occluders, then the other drawables whose boxes pass an occlusion query."""
+        order = self.visible(vp, eye)
+        is_occ = self._batch.occluder[order]
+        occluders, cand = order[is_occ], order[~is_occ]
+        if len(occluders) and len(cand):
+            self._draw_ranges(vao, occluders)
+            cand = cand[self._occlusion_test(cand, vp, eye)]
+            target.use()
+            self._draw_ranges(vao, cand)
+            drawn = np.concatenate([occluders, cand])
+        else:
+            self._draw_ranges(vao, order)
+            drawn = order
+        rng = self._batch.ranges[drawn]
+        self.last_frame_stats = {"in_frustum": len(order), "drawn": len(drawn),
+                                 "triangles": int(rng[:, 1].sum() + rng[:, 3].sum()) // 3}
+
+    def _occlusion_test(self, cand: np.ndarray, vp: np.ndarray, eye: np.ndarray) -> np.ndarray:
+        """Which candidates' boxes have a sample in front of the occluders' depth."""
+        # A box around the camera is clipped by the near plane and may pass no sample: keep it.
+        m = 2.0 * self.near
+        keep = np.all((eye > self._box_lo[cand] - m) & (eye < self._box_hi[cand] + m), axis=1)
+        while len(self._queries) < len(cand):
+            self._queries.append(self.ctx.query(samples=True))
+        self._prog_box["u_vp"].write(vp.T.astype("f4").tobytes())
+        self._fbo_test.use()
         tri = self._mgl.TRIANGLES
-        for group, cull in ((two_sided, False), (culled, True)):
-            if cull:
-                self.ctx.enable(self._mgl.CULL_FACE)
-            else:
-                self.ctx.disable(self._mgl.CULL_FACE)
-            for i in group:
-                if b.count[i] == 0:
-                    continue
-                vao.render(tri, vertices=int(b.count[i]), first=int(b.first[i]))
+        for k, i in enumerate(cand):
+            if not keep[k]:
+                with self._queries[k]:
+                    self._vao_box.render(tri, vertices=36, first=36 * int(i))
+        # The first result read flushes and waits for the rasteriser; the rest are then ready.
+        return keep | np.array([not keep[k] and self._queries[k].samples > 0 for k in range(len(cand))], bool)
 
     def render(self, cam_to_world: np.ndarray) -> RenderedFrame:
-        """Colour, instance ids and z-depth for one camera pose (OpenGL camera frame)."""
-        if self._dirty:
-            self._upload()
-        vp = self._view_proj(cam_to_world)
-        eye = np.asarray(cam_to_world, dtype=np.float64)[:3, 3]
-        self._prog["u_vp"].write(vp.T.astype("f4").tobytes())
-        self._prog["u_eye"].value = tuple(float(v) for v in eye)
-        # Integer targets must be cleared to 0 on their own: a float clear colour garbles them.
-        self._fbo_color.clear(*self.background, 1.0)
-        self._fbo_ids.clear(0, 0, 0, 0, depth=1.0)
-        self._fbo.use()
-        self.ctx.enable_only(self._mgl.DEPTH_TEST)
-        self._tex.use(0)
-        self._draw(self._vao, vp, eye)
-        return RenderedFrame(self._read_rgb(), *self._read_ids_depth())
+        """Colour, instance ids and z-depth for one camera-to-world pose (OpenGL camera frame)."""
+        with self._current():  # make our context current: several Renderers may share a thread
+            self._ensure_uploaded()
+            c2w = np.asarray(cam_to_world, dtype=np.float64)
+            vp, eye = self.view_proj(c2w), c2w[:3, 3]
+            self._prog["u_vp"].write(vp.T.astype("f4").tobytes())
+            if "u_eye" in self._prog:
+                self._prog["u_eye"].value = tuple(float(v) for v in eye)
+            # Integer targets must be cleared to 0 on their own: a float clear colour garbles them.
+            self._fbo_color.clear(*self.background, 1.0)
+            self._fbo_ids.clear(0, 0, 0, 0, depth=1.0)
+            self._fbo.use()
+            self.ctx.enable_only(self._mgl.DEPTH_TEST)
+            self._tex.use(0)
+            self._draw(self._vao, self._fbo, vp, eye)
+            w, h = self.intrinsics.width, self.intrinsics.height
+            rgb = np.empty((h, w, 3), np.uint8)
+            self._fbo.read_into(rgb, components=3, attachment=0, alignment=1)
+            return RenderedFrame(rgb, *self._read_ids_depth())
 
     def render_ids_only(self, cam_to_world: np.ndarray) -> RenderedFrame:
-        """Instance ids and depth without shading (faster; for annotation passes)."""
-        if self._dirty:
-            self._upload()
-        vp = self._view_proj(cam_to_world)
-        eye = np.asarray(cam_to_world, dtype=np.float64)[:3, 3]
-        self._prog_ids["u_vp"].write(vp.T.astype("f4").tobytes())
-        self._fbo_ids.use()
-        self.ctx.enable_only(self._mgl.DEPTH_TEST)
-        self._fbo_ids.clear(0, 0, 0, 0, depth=1.0)
-        self._draw(self._vao_ids, vp, eye)
-        return RenderedFrame(None, *self._read_ids_depth())
-
-    def _read_rgb(self) -> np.ndarray:
-        w, h = self.intrinsics.width, self.intrinsics.height
-        rgb = np.empty((h, w, 3), np.uint8)
-        self._fbo.read_into(rgb, components=3, attachment=0, alignment=1)
-        return rgb
+        """Instance ids and depth without shading (faster; for annotation passes); rgb is None."""
+        with self._current():
+            self._ensure_uploaded()
+            c2w = np.asarray(cam_to_world, dtype=np.float64)
+            vp = self.view_proj(c2w)
+            self._prog_ids["u_vp"].write(vp.T.astype("f4").tobytes())
+            self._fbo_ids.use()
+            self.ctx.enable_only(self._mgl.DEPTH_TEST)
+            self._fbo_ids.clear(0, 0, 0, 0, depth=1.0)
+            self._draw(self._vao_ids, self._fbo_ids, vp, c2w[:3, 3])
+            return RenderedFrame(None, *self._read_ids_depth())
 
     def _read_ids_depth(self) -> tuple[np.ndarray, np.ndarray]:
         w, h = self.intrinsics.width, self.intrinsics.height
@@ -224,10 +312,10 @@ class Renderer:
         return ids, self._linear_depth(d)
 
     def _linear_depth(self, d: np.ndarray) -> np.ndarray:
-        """Window depth in [0, 1] -> eye-space z in metres (in place); 1.0 (cleared) -> 0."""
+        """Window depth in [0, 1] -> eye-space z in metres, in place; cleared (1.0) -> 0."""
         n, f = self.near, self.far
         empty = d >= 1.0
-        # z_ndc = 2d - 1;  z = 2fn / ((f + n) - z_ndc (f - n))  =  fn / (f - d (f - n))
+        # z_ndc = 2d - 1 and z = 2fn / ((f + n) - z_ndc (f - n)) simplify to fn / (f - d (f - n)).
         d *= np.float32(-(f - n))
         d += np.float32(f)
         np.divide(np.float32(f * n), d, out=d)
@@ -237,8 +325,10 @@ class Renderer:
     # ---- lifetime --------------------------------------------------------------------
 
     def close(self) -> None:
+        """Release the scene and the GL context (also done by `with Renderer(...)`)."""
         if self.ctx is not None:
-            self._release_scene()
+            with self._current():
+                self._release_scene()
             self.ctx.release()
             self.ctx = None
 

@@ -5,68 +5,88 @@ Light rig (fixed in world space, so a room looks the same from every pose):
   - a key directional light from high up and a weaker cool fill from the opposite side,
     so differently oriented faces (the sides of a box, the walls of a room) differ in tone;
   - a soft headlight (fading with distance) so surfaces facing the camera never go black;
-  - a faint Blinn-Phong highlight of the key light.
 Normals are turned toward the viewer, so double-sided and badly wound assets light correctly.
 """
 
 # Vertex layout shared by packing.py: position, normal, uv, (rgb linear, emissive), layer, id.
 VBO_FORMAT = "3f 3f 2f 4f i u"
 VBO_ATTRS = ("in_pos", "in_nrm", "in_uv", "in_col", "in_layer", "in_id")
-VBO_FORMAT_IDS = "3f 40x u"  # the same buffer, skipping normal..layer
-VBO_ATTRS_IDS = ("in_pos", "in_id")
 
+
+def vbo_layout(active) -> tuple[str, list[str]]:
+    """The VBO format restricted to the attributes a program uses (others become padding),
+    since GL drops unused inputs and moderngl rejects binding them."""
+    sizes = {"f": 4, "i": 4, "u": 4}
+    fmt, names, pad = [], [], 0
+    for token, name in zip(VBO_FORMAT.split(), VBO_ATTRS):
+        n = int(token[:-1]) if len(token) > 1 else 1
+        if name in active:
+            if pad:
+                fmt.append(f"{pad}x")
+                pad = 0
+            fmt.append(token)
+            names.append(name)
+        else:
+            pad += n * sizes[token[-1]]
+    if pad:
+        fmt.append(f"{pad}x")
+    return " ".join(fmt), names
+
+# Lighting is per vertex (Gouraud): on llvmpipe fragment work dominates, and per-pixel
+# lighting costs ~20% of a frame for little visible gain on furniture-sized triangles.
+# Large flat surfaces (floors, walls) are tessellated by scene.py so this stays smooth.
 VERTEX = """
 #version 330
 uniform mat4 u_vp;
+uniform vec3 u_eye;
 in vec3 in_pos; in vec3 in_nrm; in vec2 in_uv; in vec4 in_col; in int in_layer; in uint in_id;
-out vec3 v_pos; out vec3 v_nrm; out vec2 v_uv; out vec4 v_col;
-flat out int v_layer; flat out uint v_id;
+out vec3 v_light; out vec2 v_uv;
+flat out vec3 v_col; flat out int v_layer; flat out uint v_id;
+
+const vec3 SKY = vec3(1.00, 0.97, 0.92) * 0.62;
+const vec3 GROUND = vec3(0.80, 0.76, 0.71) * 0.55;  // bounce light off the floor
+const vec3 KEY_DIR = normalize(vec3(0.35, 0.875, 0.365));
+const vec3 KEY = vec3(1.00, 0.96, 0.90) * 0.50;
+const vec3 FILL_DIR = normalize(vec3(-0.7, 0.4, -0.815));
+const vec3 FILL = vec3(0.85, 0.90, 1.00) * 0.22;
+const float HEAD = 0.22;
+
 void main() {
     gl_Position = u_vp * vec4(in_pos, 1.0);
-    v_pos = in_pos; v_nrm = in_nrm; v_uv = in_uv; v_col = in_col;
-    v_layer = in_layer; v_id = in_id;
+    vec3 to_eye = u_eye - in_pos;
+    float dist = length(to_eye);
+    vec3 V = to_eye / max(dist, 1e-6);
+    vec3 n = in_nrm;
+    if (dot(n, V) < 0.0) n = -n;  // light the side we see (double-sided and mis-wound faces)
+    vec3 light = mix(GROUND, SKY, 0.5 + 0.5 * n.y);
+    light += KEY * max(dot(n, KEY_DIR), 0.0) + FILL * max(dot(n, FILL_DIR), 0.0);
+    light += HEAD * max(dot(n, V), 0.0) / (1.0 + 0.04 * dist * dist);
+    v_light = light + in_col.a;  // alpha carries emission
+    v_uv = in_uv; v_col = in_col.rgb; v_layer = in_layer; v_id = in_id;
 }
 """
 
 FRAGMENT = """
 #version 330
 uniform sampler2DArray u_tex;
-uniform vec3 u_eye;
-in vec3 v_pos; in vec3 v_nrm; in vec2 v_uv; in vec4 v_col;
-flat in int v_layer; flat in uint v_id;
+in vec3 v_light; in vec2 v_uv;
+flat in vec3 v_col; flat in int v_layer; flat in uint v_id;
 layout(location = 0) out vec4 f_color;
 layout(location = 1) out uint f_id;
 
-const vec3 SKY = vec3(1.00, 0.97, 0.92) * 0.62;
-const vec3 GROUND = vec3(0.50, 0.46, 0.42) * 0.62;
-const vec3 KEY_DIR = normalize(vec3(0.35, 0.875, 0.365));
-const vec3 KEY = vec3(1.00, 0.96, 0.90) * 0.50;
-const vec3 FILL_DIR = normalize(vec3(-0.7, 0.4, -0.815));
-const vec3 FILL = vec3(0.85, 0.90, 1.00) * 0.22;
-
-vec3 to_srgb(vec3 c) {
+vec3 to_srgb(vec3 c) {  // sRGB encode within ~0.2%, with square roots instead of pow()
     c = clamp(c, 0.0, 1.0);
-    return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(vec3(0.0031308), c));
+    vec3 s1 = sqrt(c), s2 = sqrt(s1), s3 = sqrt(s2);
+    return 0.662002687 * s1 + 0.684122060 * s2 - 0.323583601 * s3 - 0.0225411470 * c;
 }
 
 void main() {
-    vec3 to_eye = u_eye - v_pos;
-    float dist = length(to_eye);
-    vec3 V = to_eye / max(dist, 1e-6);
-    vec3 n = normalize(v_nrm);
-    if (dot(n, V) < 0.0) n = -n;
-    vec3 base = v_col.rgb;
+    vec3 base = v_col;
     if (v_layer >= 0) {
         vec3 t = texture(u_tex, vec3(v_uv, float(v_layer))).rgb;
-        base *= t * t * (0.3 * t + 0.7);  // ~sRGB decode (gamma 2.2) without pow()
+        base *= t * t * (0.3 * t + 0.7);  // sRGB decode within ~1/255
     }
-    vec3 light = mix(GROUND, SKY, 0.5 + 0.5 * n.y);
-    light += KEY * max(dot(n, KEY_DIR), 0.0) + FILL * max(dot(n, FILL_DIR), 0.0);
-    light += vec3(0.22) * max(dot(n, V), 0.0) / (1.0 + 0.04 * dist * dist);
-    vec3 h = normalize(KEY_DIR + V);
-    float spec = 0.05 * pow(max(dot(n, h), 0.0), 32.0);
-    vec3 c = base * (light + v_col.a) + spec;
-    f_color = vec4(to_srgb(c), 1.0);
+    f_color = vec4(to_srgb(base * v_light), 1.0);
     f_id = v_id;
 }
 """
@@ -84,4 +104,16 @@ FRAGMENT_IDS = """
 flat in uint v_id;
 layout(location = 0) out uint f_id;
 void main() { f_id = v_id; }
+"""
+
+VERTEX_BOX = """
+#version 330
+uniform mat4 u_vp;
+in vec3 in_pos;
+void main() { gl_Position = u_vp * vec4(in_pos, 1.0); }
+"""
+
+FRAGMENT_BOX = """
+#version 330
+void main() {}
 """

@@ -1,0 +1,270 @@
+"""Assemble a House into renderer Drawables: floors, ceilings, walls with holes, door and
+window frames, window glass, and the furniture meshes fitted to their boxes.
+
+Structure is generated in world coordinates (identity model matrices), single-sided and
+facing into its room: rooms share zero-thickness walls back to back, so each room's wall
+must be invisible from the other side. Large faces are cut into <= 1 m cells because the
+renderer lights per vertex.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Callable
+
+import numpy as np
+import shapely
+from shapely.geometry import Point, Polygon, box
+
+from builder.assets.mesh import Mesh, MeshPart
+from builder.houses.spec import CEILING_ID_BASE, FLOOR_ID_BASE, House, HouseObject, Opening, Wall
+from builder.render import textures
+from builder.render.renderer import Drawable
+
+log = logging.getLogger(__name__)
+
+CELL_M = 1.0  # max edge of a structure cell (per-vertex lighting stays smooth)
+CASING_W = 0.07  # door/window frame: width of the trim around the hole
+CASING_T = 0.14  # ... and its depth through the (zero-thickness) wall
+FRAME_COLOR = (0.80, 0.78, 0.74)  # off-white painted wood, linear RGB
+GLASS_COLOR = (0.55, 0.72, 0.85)
+GLASS_EMISSIVE = 0.35
+WALL_TINTS = ((0.92, 0.90, 0.86), (0.86, 0.88, 0.90), (0.90, 0.86, 0.80), (0.84, 0.88, 0.82), (0.93, 0.88, 0.86))
+IDENTITY = np.eye(4)
+
+
+# ---- transforms ----------------------------------------------------------------------
+
+
+def rot_y(yaw_deg: float) -> np.ndarray:
+    """4x4 rotation about +y; maps +z to (sin yaw, 0, cos yaw) as the house spec's yaw does."""
+    c, s = math.cos(math.radians(yaw_deg)), math.sin(math.radians(yaw_deg))
+    m = np.eye(4)
+    m[0, 0], m[0, 2], m[2, 0], m[2, 2] = c, s, -s, c
+    return m
+
+
+def object_model_matrix(obj: HouseObject, mesh_size) -> np.ndarray:
+    """Model matrix that makes a mesh of extent `mesh_size` (model frame: footprint centred,
+    bottom at y=0, front +z) fill the object's oriented box exactly."""
+    size = np.asarray(obj.size, np.float64)
+    ms = np.asarray(mesh_size, np.float64)
+    scale = np.where(ms > 1e-9, size / np.where(ms > 1e-9, ms, 1.0), 1.0)
+    t = np.eye(4)
+    t[:3, 3] = np.asarray(obj.position, np.float64) - (0.0, size[1] / 2, 0.0)
+    return t @ rot_y(obj.yaw_deg) @ np.diag([*scale, 1.0])
+
+
+# ---- triangle helpers ----------------------------------------------------------------
+
+
+def _part(tris: np.ndarray, normal, color, uvs=None, texture=None) -> MeshPart:
+    """A MeshPart from (T, 3, 3) triangles, each rewound so its front faces `normal`."""
+    tris = np.asarray(tris, np.float64).reshape(-1, 3, 3)
+    n = np.asarray(normal, np.float64)
+    geo = np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0])
+    flip = geo @ n < 0
+    tris[flip] = tris[flip][:, [0, 2, 1]]
+    if uvs is not None:
+        uvs = np.asarray(uvs, np.float64).reshape(-1, 3, 2)
+        uvs[flip] = uvs[flip][:, [0, 2, 1]]
+        uvs = uvs.reshape(-1, 2).astype(np.float32)
+    pos = tris.reshape(-1, 3).astype(np.float32)
+    nrm = np.broadcast_to(n / np.linalg.norm(n), pos.shape).astype(np.float32)
+    return MeshPart(pos, nrm, tuple(float(c) for c in color), uvs, texture)
+
+
+def _merge(parts: list[MeshPart]) -> MeshPart:
+    """Concatenate parts that share colour and texture."""
+    p0 = parts[0]
+    uvs = None if p0.uvs is None else np.concatenate([p.uvs for p in parts])
+    return MeshPart(np.concatenate([p.positions for p in parts]), np.concatenate([p.normals for p in parts]),
+                    p0.color, uvs, p0.texture)
+
+
+def triangulate(poly) -> np.ndarray:
+    """(T, 3, 2) triangles covering a simple polygon (convex or not), cut into <= CELL_M cells."""
+    shape = Polygon(poly).buffer(0)
+    x0, z0, x1, z1 = shape.bounds
+    out = []
+    for i in range(max(1, math.ceil((x1 - x0) / CELL_M - 1e-9))):
+        for j in range(max(1, math.ceil((z1 - z0) / CELL_M - 1e-9))):
+            cell = shape.intersection(box(x0 + i * CELL_M, z0 + j * CELL_M, x0 + (i + 1) * CELL_M, z0 + (j + 1) * CELL_M))
+            if cell.is_empty or cell.area < 1e-10:
+                continue
+            for tri in shapely.constrained_delaunay_triangles(cell).geoms:
+                if tri.area > 1e-12:
+                    out.append(np.asarray(tri.exterior.coords)[:3])
+    return np.asarray(out, np.float64).reshape(-1, 3, 2)
+
+
+def wall_rects(length: float, height: float, holes) -> list[tuple[float, float, float, float]]:
+    """Rectangles (u0, v0, u1, v1) covering [0, length] x [0, height] minus the holes."""
+    holes = [(max(0.0, a), max(0.0, b), min(length, c), min(height, d)) for a, b, c, d in holes]
+    holes = [h for h in holes if h[2] > h[0] + 1e-9 and h[3] > h[1] + 1e-9]
+    us = sorted({0.0, length, *[h[0] for h in holes], *[h[2] for h in holes]})
+    rects = []
+    for ua, ub in zip(us[:-1], us[1:]):
+        if ub - ua < 1e-9:
+            continue
+        cut = sorted((h[1], h[3]) for h in holes if h[0] <= ua + 1e-9 and h[2] >= ub - 1e-9)
+        v = 0.0
+        for va, vb in cut + [(height, height)]:
+            if va > v + 1e-9:
+                rects.append((ua, v, ub, va))
+            v = max(v, vb)
+    return rects
+
+
+def _grid_rect(u0, v0, u1, v1) -> list[tuple[float, float, float, float]]:
+    nu, nv = max(1, math.ceil((u1 - u0) / CELL_M - 1e-9)), max(1, math.ceil((v1 - v0) / CELL_M - 1e-9))
+    us, vs = np.linspace(u0, u1, nu + 1), np.linspace(v0, v1, nv + 1)
+    return [(us[i], vs[j], us[i + 1], vs[j + 1]) for i in range(nu) for j in range(nv)]
+
+
+# ---- walls ---------------------------------------------------------------------------
+
+
+class _WallFrame:
+    """A wall's plane: world point = p0 + u * along + v * up (+ w * inward)."""
+
+    def __init__(self, wall: Wall, room_poly: Polygon):
+        p0, p1 = np.asarray(wall.p0, np.float64), np.asarray(wall.p1, np.float64)
+        self.length = float(np.linalg.norm(p1 - p0))
+        d = (p1 - p0) / max(self.length, 1e-12)
+        self.p0, self.d = p0, d
+        self.inward = self._inward(room_poly, p0, d)
+
+    def _inward(self, poly: Polygon, p0, d) -> np.ndarray:
+        """Which side of the wall the room lies on, tested against the room polygon."""
+        mid = p0 + d * self.length / 2
+        cands = (np.array([-d[1], d[0]]), np.array([d[1], -d[0]]))
+        for eps in (0.02, 0.1, 0.3):
+            inside = [poly.contains(Point(*(mid + eps * n))) for n in cands]
+            if inside[0] != inside[1]:
+                return cands[0] if inside[0] else cands[1]
+        c = np.asarray(poly.representative_point().coords[0])  # odd geometry: face the room's interior
+        return cands[0] if (c - mid) @ cands[0] >= 0 else cands[1]
+
+    def world(self, u, v, w=0.0) -> np.ndarray:
+        u, v, w = np.broadcast_arrays(np.asarray(u, float), np.asarray(v, float), np.asarray(w, float))
+        xz = self.p0 + u[..., None] * self.d + w[..., None] * self.inward
+        return np.stack([xz[..., 0], v, xz[..., 1]], axis=-1)
+
+    def normal3(self) -> np.ndarray:
+        return np.array([self.inward[0], 0.0, self.inward[1]])
+
+    def u_of(self, xz) -> float:
+        return float((np.asarray(xz, np.float64) - self.p0) @ self.d)
+
+
+def _quad_tris(frame: _WallFrame, rects, w: float = 0.0):
+    tris, uvs = [], []
+    for u0, v0, u1, v1 in rects:
+        corners = [(u0, v0), (u1, v0), (u1, v1), (u0, v1)]
+        for a, b, c in ((0, 1, 2), (0, 2, 3)):
+            tris.append([frame.world(*corners[k], w) for k in (a, b, c)])
+            uvs.append([corners[k] for k in (a, b, c)])
+    return np.asarray(tris).reshape(-1, 3, 3), np.asarray(uvs).reshape(-1, 3, 2)
+
+
+def _box_tris(frame: _WallFrame, u0, v0, u1, v1, w0, w1) -> list[MeshPart]:
+    """A closed box in the wall frame, outward wound, as one part per face normal."""
+    c = np.array([[u, v, w] for u in (u0, u1) for v in (v0, v1) for w in (w0, w1)])  # index = 4i + 2j + k
+    faces = {  # corner indices of each face, and its outward normal in (u, v, w)
+        (-1, 0, 0): (0, 1, 3, 2), (1, 0, 0): (4, 6, 7, 5), (0, -1, 0): (0, 4, 5, 1),
+        (0, 1, 0): (2, 3, 7, 6), (0, 0, -1): (0, 2, 6, 4), (0, 0, 1): (1, 5, 7, 3),
+    }
+    up = np.array([0.0, 1.0, 0.0])
+    parts = []
+    for (nu, nv, nw), idx in faces.items():
+        q = [frame.world(*c[i]) for i in idx]
+        tris = np.array([[q[0], q[1], q[2]], [q[0], q[2], q[3]]])
+        normal = nu * np.array([frame.d[0], 0, frame.d[1]]) + nv * up + nw * frame.normal3()
+        parts.append(_part(tris, normal, FRAME_COLOR))
+    return parts
+
+
+def _frame_parts(frame: _WallFrame, hole, sill: bool) -> MeshPart:
+    """Trim around a hole: two jambs, a head, and (windows) a sill, straddling the wall."""
+    u0, v0, u1, v1 = hole
+    w, t = CASING_W, CASING_T / 2
+    boxes = [(u0 - w, v0, u0, v1 + w), (u1, v0, u1 + w, v1 + w), (u0, v1, u1, v1 + w)]
+    if sill:
+        boxes.append((u0 - w, v0 - w, u1 + w, v0))
+    parts = [p for b in boxes for p in _box_tris(frame, *b, -t, t)]
+    return _merge(parts)
+
+
+# ---- the house -----------------------------------------------------------------------
+
+
+def _hole_on(frame: _WallFrame, src: _WallFrame, hole) -> tuple[float, float, float, float]:
+    """The hole (given in `src`'s u) in `frame`'s u, via world coordinates: the two walls may run
+    in opposite directions."""
+    u0, v0, u1, v1 = hole
+    a, b = frame.u_of(src.p0 + u0 * src.d), frame.u_of(src.p0 + u1 * src.d)
+    return min(a, b), v0, max(a, b), v1
+
+
+def build_drawables(house: House, load_mesh: Callable[[str], Mesh], seed: int | None = None) -> list[Drawable]:
+    """Every drawable of a house. load_mesh(asset_id) is called once per distinct asset."""
+    seed = house.seed if seed is None else seed
+    polys = {r.id: Polygon(r.polygon) for r in house.rooms}
+    wall_tex = textures.plaster(seed)
+    out: list[Drawable] = []
+
+    for room in house.rooms:
+        tri2 = triangulate(room.polygon)
+        floor_tex = textures.floor_texture(room.room_type, seed * 1000 + room.index)
+        flo = np.stack([tri2[..., 0], np.zeros(tri2.shape[:2]), tri2[..., 1]], axis=-1)
+        out.append(Drawable(_part(flo, (0, 1, 0), (1, 1, 1), tri2 / floor_tex.repeat_m, floor_tex.image),
+                            IDENTITY, FLOOR_ID_BASE + room.index, culling="back", occluder=True))
+        ceil = flo.copy()
+        ceil[..., 1] = house.wall_height
+        out.append(Drawable(_part(ceil, (0, -1, 0), (0.95, 0.95, 0.94), tri2 / wall_tex.repeat_m, wall_tex.image),
+                            IDENTITY, CEILING_ID_BASE + room.index, culling="back", occluder=True))
+
+    frames = {w.id: _WallFrame(w, polys[w.room_id]) for w in house.walls}
+    holes: dict[str, list] = {w.id: [] for w in house.walls}
+    for op in house.doors + house.windows:
+        if op.wall0 not in frames:
+            log.warning("%s %s: unknown wall0 %s, skipped", op.kind, op.id, op.wall0)
+            continue
+        f0 = frames[op.wall0]
+        holes[op.wall0].append(op.hole)
+        if op.wall1 is not None and op.wall1 in frames:
+            holes[op.wall1].append(_hole_on(frames[op.wall1], f0, op.hole))
+        out.extend(_opening_drawables(op, f0))
+
+    room_index = {r.id: r.index for r in house.rooms}
+    for wall in house.walls:
+        fr = frames[wall.id]
+        tint = WALL_TINTS[(seed + room_index.get(wall.room_id, 0)) % len(WALL_TINTS)]
+        rects = [c for r in wall_rects(fr.length, wall.height, holes[wall.id]) for c in _grid_rect(*r)]
+        if not rects:
+            continue
+        tris, uv = _quad_tris(fr, rects)
+        out.append(Drawable(_part(tris, fr.normal3(), tint, uv / wall_tex.repeat_m, wall_tex.image),
+                            IDENTITY, wall.instance_id, culling="back", occluder=True))
+
+    meshes: dict[str, Mesh] = {}
+    for obj in house.objects:
+        if obj.asset_id not in meshes:
+            meshes[obj.asset_id] = load_mesh(obj.asset_id)
+        mesh = meshes[obj.asset_id]
+        out.append(Drawable(mesh, object_model_matrix(obj, mesh.size), obj.instance_id, culling="auto"))
+    log.debug("house %s: %d drawables", house.id, len(out))
+    return out
+
+
+def _opening_drawables(op: Opening, frame: _WallFrame) -> list[Drawable]:
+    """Frame (+ glass for windows) of one opening, all under the opening's instance id."""
+    out = [Drawable(_frame_parts(frame, op.hole, sill=op.kind == "window"), IDENTITY, op.instance_id, culling="back")]
+    if op.kind == "window":
+        u0, v0, u1, v1 = op.hole
+        tris, _ = _quad_tris(frame, _grid_rect(u0, v0, u1, v1))
+        glass = _part(tris, frame.normal3(), GLASS_COLOR)
+        out.append(Drawable(glass, IDENTITY, op.instance_id, culling="none", emissive=GLASS_EMISSIVE))
+    return out
