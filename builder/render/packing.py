@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,7 +140,14 @@ def _bake_part(part: MeshPart, model: np.ndarray, inst: int, emissive: float, la
     return v, idx.reshape(-1, 3)
 
 
-def _cull_classes(parts: list[MeshPart], culling: str, cache: dict) -> tuple[np.ndarray, np.ndarray]:
+# Shell analysis per mesh, kept across scenes: catalogues hand out the same MeshPart objects
+# for an asset, so a second house with the same sofa skips the work. Weak references make
+# sure a recycled id() never returns another mesh's answer.
+_SHELL_CACHE: dict = {}
+_SHELL_CACHE_MAX = 1024
+
+
+def _cull_classes(parts: list[MeshPart], culling: str) -> tuple[np.ndarray, np.ndarray]:
     """Per triangle of the concatenated parts: (cull it?, reverse its winding?)."""
     soups = [_soup(p) for p in parts]
     t = sum(len(s) for s in soups) // 3
@@ -150,9 +158,14 @@ def _cull_classes(parts: list[MeshPart], culling: str, cache: dict) -> tuple[np.
     if culling != "auto":
         raise ValueError(f"culling must be 'auto', 'back' or 'none', got {culling!r}")
     key = tuple(id(p) for p in parts)
-    if key not in cache:
-        cache[key] = closed_shells(np.concatenate(soups) if soups else np.zeros((0, 3)))
-    return cache[key]
+    hit = _SHELL_CACHE.get(key)
+    if hit is not None and all(r() is p for r, p in zip(hit[0], parts)):
+        return hit[1]
+    result = closed_shells(np.concatenate(soups) if soups else np.zeros((0, 3)))
+    if len(_SHELL_CACHE) >= _SHELL_CACHE_MAX:
+        _SHELL_CACHE.pop(next(iter(_SHELL_CACHE)))
+    _SHELL_CACHE[key] = ([weakref.ref(p) for p in parts], result)
+    return result
 
 
 def pack_scene(drawables, max_texture_size: int = 512) -> Batch:
@@ -162,13 +175,12 @@ def pack_scene(drawables, max_texture_size: int = 512) -> Batch:
     textures = _TextureTable()
     verts, inds = [], []
     ranges, centers, radii, los, his = [], [], [], [], []
-    shell_cache: dict = {}
     n_vert = n_ind = 0
     for d in drawables:
         model = np.asarray(d.model, np.float64)
         mirror = np.linalg.det(model[:3, :3]) < 0  # a mirroring matrix reverses winding
         parts = [p for p in _parts(d.mesh) if len(p.positions) >= 3]
-        cull, flip = _cull_classes(parts, getattr(d, "culling", "auto"), shell_cache)
+        cull, flip = _cull_classes(parts, getattr(d, "culling", "auto"))
         closed, open_, pts = [], [], []
         t0 = 0
         for part in parts:

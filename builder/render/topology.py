@@ -15,6 +15,18 @@ from scipy.sparse.csgraph import connected_components
 WELD_QUANTUM = 1e-5  # metres (model frame): corners closer than this are the same corner
 
 
+def _corner_ids(pos: np.ndarray) -> np.ndarray:
+    """Equal ids for corners within WELD_QUANTUM of each other (on the same lattice point)."""
+    q = np.round(pos / WELD_QUANTUM).astype(np.int64)
+    q -= q.min(0)
+    if q.max() < (1 << 21):  # pack three 21-bit coordinates into one int64: a 1-D unique is ~10x faster
+        key = (q[:, 0] << 42) | (q[:, 1] << 21) | q[:, 2]
+        _, vid = np.unique(key, return_inverse=True)
+    else:
+        _, vid = np.unique(q, axis=0, return_inverse=True)
+    return vid.ravel()
+
+
 def closed_shells(positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For a (3T, 3) triangle soup: (cullable (T,) bool, flip (T,) bool).
 
@@ -26,16 +38,14 @@ def closed_shells(positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     none = np.zeros(t, bool)
     if t < 4:
         return none, none.copy()
-    q = np.round(pos[: 3 * t] / WELD_QUANTUM).astype(np.int64)
-    _, vid = np.unique(q, axis=0, return_inverse=True)
-    tri = vid.ravel().reshape(t, 3)
+    tri = _corner_ids(pos[: 3 * t]).reshape(t, 3)
     degenerate = (tri[:, 0] == tri[:, 1]) | (tri[:, 1] == tri[:, 2]) | (tri[:, 0] == tri[:, 2])
 
     # Directed edges a->b; a consistent closed shell pairs each with exactly one b->a.
     a = tri.ravel()
     b = tri[:, [1, 2, 0]].ravel()
     owner = np.repeat(np.arange(t), 3)
-    n_v = int(vid.max()) + 1
+    n_v = int(tri.max()) + 1
     key = a * n_v + b
     rev = b * n_v + a
     order = np.argsort(key, kind="stable")
