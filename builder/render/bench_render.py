@@ -1,12 +1,13 @@
 """Micro benchmark: frames per second of Renderer.render (and render_ids_only) at 680x384.
 
-Two scenes:
+Three scenes:
   - "synthetic": a 3 x 2 grid of 4 x 4 m rooms with doors, 40 procedural furniture pieces
-    (~400k triangles, ~160 parts, 50 textures) built by scene.build_drawables; needs nothing
+    (~400k triangles, 160 parts, ~50 textures) built by scene.build_drawables; needs nothing
     but numpy.
+  - "simple": the same rooms with 40 flat-coloured boxes (~1.5k triangles in all).
   - "house": a generated house with Sweet Home 3D meshes (builder.houses + builder.assets),
     walked along the capture planner's trajectory.
-Run: python -m builder.render.bench_render [synthetic|house] [frames]
+Run: python -m builder.render.bench_render [synthetic|simple|house] [frames]
 """
 
 from __future__ import annotations
@@ -51,8 +52,19 @@ def synthetic_mesh(seed: int, texture_pool: list[np.ndarray]) -> Mesh:
     ])
 
 
-def synthetic_house(n_objects: int = 40) -> tuple[House, dict]:
-    """A 3 x 2 grid of rooms joined by doors, furniture along the walls; returns (house, meshes)."""
+def box_mesh(color) -> Mesh:
+    """A unit box in the model frame (footprint centred, bottom at y = 0), flat normals."""
+    c = np.array([[x, y, z] for x in (-0.5, 0.5) for y in (0.0, 1.0) for z in (-0.5, 0.5)])
+    faces = [((0, 1, 3, 2), (-1, 0, 0)), ((4, 6, 7, 5), (1, 0, 0)), ((0, 4, 5, 1), (0, -1, 0)),
+             ((2, 3, 7, 6), (0, 1, 0)), ((0, 2, 6, 4), (0, 0, -1)), ((1, 5, 7, 3), (0, 0, 1))]
+    pos = np.array([c[q[k]] for q, _ in faces for k in (0, 1, 2, 0, 2, 3)], np.float32)
+    nrm = np.array([n for _, n in faces for _ in range(6)], np.float32)
+    return Mesh([MeshPart(pos, nrm, color)])
+
+
+def synthetic_house(n_objects: int = 40, simple: bool = False) -> tuple[House, dict]:
+    """A 3 x 2 grid of rooms joined by doors, furniture along the walls; returns (house, meshes).
+    simple=True uses flat-coloured boxes instead of ~10k-triangle textured meshes."""
     rooms, walls, doors, objs = [], [], [], []
     types = ["LivingRoom", "Kitchen", "Bedroom", "Bathroom", "Office", "DiningRoom"]
     for k in range(6):
@@ -82,7 +94,7 @@ def synthetic_house(n_objects: int = 40) -> tuple[House, dict]:
         pos = [(x0 + along, z0 + 0.5, 0.0), (x0 + 3.5, z0 + along, -90.0), (x0 + 4 - along, z0 + 3.5, 180.0),
                (x0 + 0.5, z0 + 4 - along, 90.0)][side]
         aid = f"synthetic/{j}"
-        meshes[aid] = synthetic_mesh(j, pool)
+        meshes[aid] = box_mesh(tuple(np.random.default_rng(j).uniform(0.2, 0.8, 3))) if simple else synthetic_mesh(j, pool)
         objs.append(HouseObject(f"obj{j}", "Chair", aid, (pos[0], 0.45, pos[1]), pos[2], (0.8, 0.9, 0.7), iid,
                                 "chair", f"room{k}"))
         iid += 1
@@ -122,13 +134,13 @@ def bench(scene: str = "synthetic", frames: int = 200, width: int = 680, height:
     from builder.render.renderer import Renderer
     from builder.render.scene import build_drawables
 
-    if scene == "synthetic":
-        house, meshes = synthetic_house()
+    if scene in ("synthetic", "simple"):
+        house, meshes = synthetic_house(simple=scene == "simple")
         drawables, poses = build_drawables(house, meshes.__getitem__), synthetic_poses(frames)
     elif scene == "house":
         drawables, poses = _house_scene(frames, house_index, seed)
     else:
-        raise ValueError(f"scene must be 'synthetic' or 'house', got {scene!r}")
+        raise ValueError(f"scene must be 'synthetic', 'simple' or 'house', got {scene!r}")
     with Renderer(Intrinsics(width, height, vfov_deg)) as r:
         t0 = time.perf_counter()
         r.load(drawables)

@@ -2,9 +2,11 @@
 
 Static scenes: `load`/`add` bake every drawable into world space and pack the whole scene
 into one vertex buffer, one index buffer and one texture array (packing.py), so a frame is
-a handful of range draws (sphere frustum culling, front to back) and three reads. Colour,
-ids and depth come from the same rasterisation (multiple render targets), so they agree
-exactly; ids are written through `flat` varyings and never blended or multisampled.
+a handful of range draws and three reads. Per frame: sphere frustum culling, then (when the
+scene marks occluders) walls/floors first and an occlusion query per remaining big drawable,
+so furniture in other rooms is never shaded. Colour, ids and depth come from the same
+rasterisation (multiple render targets), so they agree exactly; ids go through `flat`
+varyings and are never blended or multisampled.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from builder.render.packing import Batch, pack_scene
 log = logging.getLogger(__name__)
 
 MAX_INSTANCE_ID = 65535  # ids are read back as uint16
+QUERY_MIN_TRIANGLES = 300  # smaller drawables are just drawn: a query costs about as much
 BOX_PAD_M = 0.01  # occlusion-query boxes grow by this (+1%) so they enclose their mesh strictly
 _BOX_TRIS = np.array([[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
                       [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3]], np.uint32)
@@ -59,7 +62,9 @@ class RenderedFrame:
 
 
 class Renderer:
-    """One GL context and one loaded scene. Not thread safe; use each Renderer from one thread."""
+    """One GL context and one loaded scene. Not thread safe: calls must not overlap (one thread
+    at a time). Several Renderers may live in one process; each call makes its own context
+    current. Create it after any fork (llvmpipe runs worker threads)."""
 
     def __init__(
         self,
@@ -75,12 +80,15 @@ class Renderer:
         self._mgl = moderngl
         self.intrinsics, self.near, self.far = intrinsics, float(near), float(far)
         self.texture_size = int(texture_size)  # texture-array layer edge (textures are resampled to it)
-        self.background = tuple(float(c) for c in background)  # linear 0..1, written as-is
+        self.background = tuple(float(c) for c in background)  # 0..1, stored as is (sRGB)
         self._pending: list[Drawable] = []
         self._gpu: list = []  # GL objects of the loaded scene
         self._batch: Batch | None = None
         self._dirty = True
-        self._depth_current = 0
+        self._nesting = 0
+        self._queries: list = []  # occlusion queries, reused frame to frame
+        self.query_min_triangles = QUERY_MIN_TRIANGLES
+        self.last_frame_stats: dict = {}  # in_frustum, drawn (drawables) and triangles of the last frame
         self.ctx = create_context(device_index)
         with self._current():
             self._init_gl()
@@ -90,19 +98,19 @@ class Renderer:
     def _current(self):
         """Make our context current for the block. Re-entrant, unlike moderngl's `with ctx`,
         whose exit leaves no context current even when nested."""
-        if self._depth_current:
-            self._depth_current += 1
+        if self._nesting:
+            self._nesting += 1
             try:
                 yield
             finally:
-                self._depth_current -= 1
+                self._nesting -= 1
             return
-        self._depth_current = 1
+        self._nesting = 1
         try:
             with self.ctx:
                 yield
         finally:
-            self._depth_current = 0
+            self._nesting = 0
 
     def _init_gl(self) -> None:
         w, h = self.intrinsics.width, self.intrinsics.height
@@ -117,13 +125,11 @@ class Renderer:
         self._fbo_test = ctx.framebuffer(depth_attachment=self._depth)  # occlusion queries: test only
         self._fbo_test.depth_mask = False
         self._prog_box = ctx.program(vertex_shader=shaders.VERTEX_BOX, fragment_shader=shaders.FRAGMENT_BOX)
-        self._queries: list = []
-        self.last_frame_stats: dict = {}
         self._prog = ctx.program(vertex_shader=shaders.VERTEX, fragment_shader=shaders.FRAGMENT)
         self._prog_ids = ctx.program(vertex_shader=shaders.VERTEX_IDS, fragment_shader=shaders.FRAGMENT_IDS)
         if "u_tex" in self._prog:
             self._prog["u_tex"].value = 0
-        ctx.front_face = "cw"  # the projection flips y (see _view_proj), which flips winding
+        ctx.front_face = "cw"  # the projection flips y (see view_proj), which flips winding
 
     # ---- scene -----------------------------------------------------------------------
 
@@ -135,6 +141,7 @@ class Renderer:
     def load(self, drawables) -> None:
         """Replace the scene with `drawables` (Drawable objects) and upload it now."""
         self._pending = list(drawables)
+        self._dirty = True
         with self._current():
             self._upload()
 
@@ -209,7 +216,7 @@ class Renderer:
         return proj @ np.linalg.inv(np.asarray(cam_to_world, dtype=np.float64))
 
     def visible(self, vp: np.ndarray, eye: np.ndarray) -> np.ndarray:
-        """Drawables whose bounding sphere meets the frustum, in draw order."""
+        """Drawables whose bounding sphere meets the frustum, in draw order (near and small first)."""
         b = self._batch
         if b is None or len(b.ranges) == 0:
             return np.zeros(0, np.int64)
@@ -235,16 +242,19 @@ class Renderer:
                 vao.render(tri, vertices=int(rng[i, 3]), first=int(rng[i, 2]))
 
     def _draw(self, vao, target, vp: np.ndarray, eye: np.ndarray) -> None:
-        """Occluders, then the other drawables whose boxes pass an occlusion query."""
+        """Occluders (and small drawables), then the big drawables whose boxes pass an
+        occlusion query against them."""
         order = self.visible(vp, eye)
-        is_occ = self._batch.occluder[order]
-        occluders, cand = order[is_occ], order[~is_occ]
-        if len(occluders) and len(cand):
-            self._draw_ranges(vao, occluders)
+        b = self._batch
+        is_occ = b.occluder[order]
+        big = b.ranges[order][:, [1, 3]].sum(1) >= 3 * self.query_min_triangles
+        first, cand = order[is_occ | ~big], order[~is_occ & big]
+        if is_occ.any() and len(cand):
+            self._draw_ranges(vao, first)
             cand = cand[self._occlusion_test(cand, vp, eye)]
             target.use()
             self._draw_ranges(vao, cand)
-            drawn = np.concatenate([occluders, cand])
+            drawn = np.concatenate([first, cand])
         else:
             self._draw_ranges(vao, order)
             drawn = order

@@ -14,7 +14,6 @@ import math
 from typing import Callable
 
 import numpy as np
-import shapely
 from shapely.geometry import Point, Polygon, box
 
 from builder.assets.mesh import Mesh, MeshPart
@@ -83,6 +82,34 @@ def _merge(parts: list[MeshPart]) -> MeshPart:
                     p0.color, uvs, p0.texture)
 
 
+def ear_clip(ring) -> list[np.ndarray]:
+    """Triangles (3, 2) of a simple polygon (either winding; no holes) by ear clipping."""
+    pts = [np.asarray(p, np.float64) for p in ring]
+    if len(pts) > 1 and np.allclose(pts[0], pts[-1]):
+        pts = pts[:-1]
+    area = 0.5 * sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(pts, pts[1:] + pts[:1]))
+    if area < 0:
+        pts = pts[::-1]
+    cross = lambda o, a, b: (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])  # noqa: E731
+    idx, out = list(range(len(pts))), []
+    while len(idx) > 3:
+        for m in range(len(idx)):
+            a, b, c = pts[idx[m - 1]], pts[idx[m]], pts[idx[(m + 1) % len(idx)]]
+            if cross(a, b, c) <= 1e-12:  # reflex or collinear corner: not an ear
+                continue
+            others = (pts[j] for j in idx if j not in (idx[m - 1], idx[m], idx[(m + 1) % len(idx)]))
+            if any(cross(a, b, p) >= 0 and cross(b, c, p) >= 0 and cross(c, a, p) >= 0 for p in others):
+                continue
+            out.append(np.array([a, b, c]))
+            idx.pop(m)
+            break
+        else:  # only degenerate corners left (collinear runs): they add no area
+            break
+    if len(idx) == 3:
+        out.append(np.array([pts[i] for i in idx]))
+    return [t for t in out if abs(cross(*t)) > 1e-12]
+
+
 def triangulate(poly) -> np.ndarray:
     """(T, 3, 2) triangles covering a simple polygon (convex or not), cut into <= CELL_M cells."""
     shape = Polygon(poly).buffer(0)
@@ -93,9 +120,9 @@ def triangulate(poly) -> np.ndarray:
             cell = shape.intersection(box(x0 + i * CELL_M, z0 + j * CELL_M, x0 + (i + 1) * CELL_M, z0 + (j + 1) * CELL_M))
             if cell.is_empty or cell.area < 1e-10:
                 continue
-            for tri in shapely.constrained_delaunay_triangles(cell).geoms:
-                if tri.area > 1e-12:
-                    out.append(np.asarray(tri.exterior.coords)[:3])
+            for piece in getattr(cell, "geoms", [cell]):
+                if isinstance(piece, Polygon) and piece.area > 1e-10:
+                    out.extend(ear_clip(list(piece.exterior.coords)))
     return np.asarray(out, np.float64).reshape(-1, 3, 2)
 
 

@@ -10,9 +10,10 @@ from builder.assets.mesh import Mesh, MeshPart
 from builder.capture.camera import Intrinsics, cam_to_world
 from builder.houses.spec import WALL_ID_BASE, House, HouseObject, Opening, Room, Wall
 from builder.render import textures
-from builder.render.renderer import Drawable, Renderer
+from builder.render.renderer import QUERY_MIN_TRIANGLES, Drawable, Renderer
 from builder.render.scene import build_drawables, object_model_matrix, rot_y, triangulate, wall_rects
 
+pytestmark = pytest.mark.render
 INTR = Intrinsics(320, 240, 60.0)
 
 
@@ -153,9 +154,14 @@ def test_occluder_queries_cull_hidden_objects_only(renderer):
           Drawable(box_mesh(), translate(0.0, 0.5, 5.0), 1),  # fully behind the wall
           Drawable(box_mesh(), translate(0.0, 0.0, 1.5), 2)]  # in front, partly visible
     renderer.load(ds)
-    f = renderer.render(cam_to_world((0.0, 1.5, 0.0), 0.0, -20.0))
+    renderer.query_min_triangles = 0  # query even 12-triangle boxes
+    try:
+        f = renderer.render(cam_to_world((0.0, 1.5, 0.0), 0.0, -20.0))
+        stats = renderer.last_frame_stats
+    finally:
+        renderer.query_min_triangles = QUERY_MIN_TRIANGLES
     assert 2 in f.instance and 1 not in f.instance
-    assert renderer.last_frame_stats["drawn"] == 2  # the hidden box was not drawn at all
+    assert stats["drawn"] == 2  # the hidden box was not drawn at all
     for d in ds:
         d.occluder = False
     renderer.load(ds)
@@ -271,11 +277,16 @@ def test_object_model_matrix_fills_obb():
 
 
 def test_structure_geometry_helpers():
+    from shapely.geometry import Point, Polygon
+
     l_shape = ((0, 0), (4, 0), (4, 2), (2, 2), (2, 4), (0, 4))
-    tris = triangulate(l_shape)
-    e1, e2 = tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]
-    area = 0.5 * np.abs(e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]).sum()
-    assert abs(area - 12.0) < 1e-9
+    u_shape = ((0, 0), (0, 3), (1, 3), (1, 1), (2, 1), (2, 3), (3, 3), (3, 0), (1.5, 0))  # clockwise, collinear
+    for poly in (l_shape, u_shape):
+        tris = triangulate(poly)
+        e1, e2 = tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]
+        area = 0.5 * np.abs(e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]).sum()
+        assert abs(area - Polygon(poly).area) < 1e-9
+        assert all(Polygon(poly).contains(Point(*t.mean(0))) for t in tris)
     rects = wall_rects(4.0, 2.7, [(1.0, 0.0, 1.9, 2.1), (2.5, 0.9, 3.5, 2.0)])
     assert abs(sum((c - a) * (d - b) for a, b, c, d in rects) - (4.0 * 2.7 - 0.9 * 2.1 - 1.0 * 1.1)) < 1e-9
 
@@ -291,3 +302,13 @@ def test_textures_deterministic_and_tileable():
             seam = np.abs(np.take(img, 0, axis) - np.take(img, -1, axis)).mean()
             assert seam <= steps.max() + 1.0, (make.__name__, axis, seam, steps.max())
     assert not np.array_equal(textures.floor_texture("Kitchen", 1).image, textures.floor_texture("Bedroom", 1).image)
+
+
+def test_missing_egl_names_the_apt_packages(monkeypatch):
+    import ctypes.util
+
+    from builder.render import context
+
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    with pytest.raises(RuntimeError, match="apt-get install -y libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri"):
+        context.create_context()
