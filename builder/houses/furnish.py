@@ -16,7 +16,7 @@ import numpy as np
 from shapely.geometry import Point, Polygon
 from shapely.ops import unary_union
 
-from builder.houses.recipes import GROUPS, ROOM_RECIPES, SUPPORTS, Item
+from builder.houses.recipes import GROUPS, ROOM_RECIPES, SUPPORTS, Item, object_type
 from builder.houses.spec import HouseObject, Opening, Room, Wall, obb_corners_2d, opening_segment
 
 WALL_GAP_M = 0.02
@@ -131,8 +131,6 @@ class RoomFurnisher:
         poly = Polygon(obb_corners_2d(center_xz[0], center_xz[1], sx, sz, yaw_deg))
         if not self.fits(poly, y0, y0 + sy, on_floor=y0 < 0.05):
             return None
-        from builder.houses.recipes import object_type
-
         obj = HouseObject(
             id=f"{object_type(category)}|{self.room.index}|{self.next_instance}",
             object_type=object_type(category),

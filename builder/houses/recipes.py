@@ -6,7 +6,10 @@ AI2-THOR / ProcTHOR objectType each category is exported as.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -114,10 +117,6 @@ def dining_set(f) -> list:
 
 
 def _chair_at(f, table, side: float, offset_u: float):
-    import math
-
-    import numpy as np
-
     got = f.sized("chair")
     if got is None:
         return None

@@ -43,11 +43,7 @@ class Room:
     def area_m2(self) -> float:
         return abs(polygon_area(self.polygon))
 
-    @property
-    def instance_floor(self) -> int:
-        return FLOOR_ID_BASE + self.index
-
-    index: int = 0
+    index: int = 0  # position in the house's room list; floor id = FLOOR_ID_BASE + index
 
 
 @dataclass(frozen=True)
