@@ -2,7 +2,10 @@
 
   simsv generate --houses 4 --seed 0 --out ./corpus [--shard 0/2]
   simsv look --corpus ./corpus --house 0 --out ./look
-  simsv bench capture
+  simsv qa --corpus ./corpus                 # question-answer records (+ room clip videos)
+  simsv mix --corpus ./corpus --mix 3q --size 25000
+  simsv audit --corpus ./corpus --out audit.md
+  simsv bench capture | qa
 """
 
 from __future__ import annotations
@@ -55,6 +58,72 @@ def cmd_bench(a) -> int:
     return 0
 
 
+def _qa_config(a):
+    from builder.qa.run import load_qa_config
+
+    return load_qa_config(a.config, seed=a.seed, questions_per_type=a.questions_per_type,
+                          questions_per_room=a.questions_per_room)
+
+
+def cmd_qa(a) -> int:
+    from builder.qa.run import generate_corpus_qa
+
+    summary = generate_corpus_qa(Path(a.corpus), _qa_config(a), types=a.types, clips=not a.no_clips,
+                                 show_progress=not a.quiet)
+    print(summary.line(Path(a.corpus) / "qa"))
+    return 0
+
+
+def cmd_qa_priors(a) -> int:
+    from builder.io import write_text_atomic
+    from builder.qa.priors import measure_priors, priors_json
+    from builder.qa.run import generate_corpus_qa
+    from simsv_vsi.records import read_records
+
+    corpus = Path(a.corpus)
+    generate_corpus_qa(corpus, _qa_config(a), formats=("oe",), clips=False, show_progress=not a.quiet)
+    priors = measure_priors(read_records(corpus / "qa" / "records.parquet"), a.source or corpus.name)
+    write_text_atomic(Path(a.out), priors_json(priors))
+    print(f"answer priors of {', '.join(priors['types'])} -> {a.out}")
+    return 0
+
+
+def cmd_mix(a) -> int:
+    from builder.qa.run import write_mixes
+    from simsv_vsi.mixes import mix_names
+
+    names = mix_names() if a.mix == ["every"] else a.mix
+    manifest = write_mixes(Path(a.corpus), names, a.size, a.seed, a.validation, a.test)
+    for name, counts in manifest["mixes"].items():
+        print(f"{name:32s} " + "  ".join(f"{s} {n:6d}" for s, n in counts.items()))
+    return 0
+
+
+def cmd_audit(a) -> int:
+    from builder.qa.audit import audit, audit_markdown
+    from simsv_vsi.records import read_records
+
+    path = Path(a.records) if a.records else Path(a.corpus) / "qa" / "records.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no QA records; run `simsv qa` first")
+    report = audit(read_records(path), seed=a.seed, tolerance_points=a.tolerance)
+    text = audit_markdown(report)
+    if a.out:
+        from builder.io import write_text_atomic
+
+        write_text_atomic(Path(a.out), text)
+    print(text)
+    failing = [k for k, v in report["types"].items() if v.get("verdict") == "fail"]
+    return 1 if failing else 0
+
+
+def cmd_bench_qa(a) -> int:
+    from builder.qa.bench import bench_qa
+
+    print(bench_qa(Path(a.corpus), repeats=a.repeats))
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="simsv", description="SIMS-VSI: simulated spatial video QA data.")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -84,6 +153,47 @@ def make_parser() -> argparse.ArgumentParser:
     bc.add_argument("--frames", type=int, default=300, help="frames to time")
     _add_capture_args(bc)
     bc.set_defaults(func=cmd_bench)
+    bq = bs.add_parser("qa", help="QA records per second from a corpus's stored metadata")
+    bq.add_argument("--corpus", required=True)
+    bq.add_argument("--repeats", type=int, default=3)
+    bq.set_defaults(func=cmd_bench_qa)
+
+    def qa_args(q):
+        q.add_argument("--corpus", required=True, help="a folder written by `simsv generate`")
+        q.add_argument("--config", help="QA config JSON (fields of builder/qa/config.py QAConfig)")
+        q.add_argument("--seed", type=int, help="QA seed (default: the config's, 0)")
+        q.add_argument("--questions-per-type", type=int, help="per walkthrough, type and format")
+        q.add_argument("--questions-per-room", type=int, help="per room clip, type and format")
+        q.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    q = sub.add_parser("qa", help="question-answer records from a corpus's ground truth")
+    qa_args(q)
+    q.add_argument("--types", nargs="+", help="only these question types")
+    q.add_argument("--no-clips", action="store_true", help="do not write room clip videos")
+    q.set_defaults(func=cmd_qa)
+
+    qp = sub.add_parser("qa-priors", help="measure the answer distributions numeric MC distractors come from")
+    qa_args(qp)
+    qp.add_argument("--out", default=str(Path(__file__).parent / "qa" / "answer_priors.json"))
+    qp.add_argument("--source", help="name recorded for the reference corpus")
+    qp.set_defaults(func=cmd_qa_priors)
+
+    m = sub.add_parser("mix", help="sample mixes (3q, vsi_baseline, all, per type) with held-out houses")
+    m.add_argument("--corpus", required=True)
+    m.add_argument("--mix", nargs="+", default=["every"], help="mix names, or `every` (default)")
+    m.add_argument("--size", type=int, help="train records per mix (default: as many as the proportions allow)")
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--validation", type=float, default=0.05, help="fraction of houses held out for validation")
+    m.add_argument("--test", type=float, default=0.05, help="fraction of houses held out for test")
+    m.set_defaults(func=cmd_mix)
+
+    au = sub.add_parser("audit", help="answer distributions and blind baselines per question type")
+    au.add_argument("--corpus", help="corpus whose qa/records.parquet to audit")
+    au.add_argument("--records", help="a records parquet instead")
+    au.add_argument("--seed", type=int, default=0, help="split seed (held-out houses)")
+    au.add_argument("--tolerance", type=float, default=5.0, help="allowed blind accuracy above chance, points")
+    au.add_argument("--out", help="also write the Markdown report here")
+    au.set_defaults(func=cmd_audit)
     return p
 
 

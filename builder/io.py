@@ -1,11 +1,15 @@
-"""Atomic file writes: a stage's outputs appear whole or not at all, so a killed run never
+"""Atomic, reproducible file writes: a stage's outputs appear whole or not at all, so a killed run never
 leaves a half-written file that a resumed run would mistake for finished work."""
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+import zipfile
 from pathlib import Path
+
+import numpy as np
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
@@ -26,3 +30,15 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 
 def write_text_atomic(path: Path, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def npz_bytes(arrays: dict) -> bytes:
+    """An uncompressed .npz with fixed zip timestamps, so equal arrays give equal bytes
+    (numpy.savez stamps the current time)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as z:
+        for name in sorted(arrays):
+            arr = io.BytesIO()
+            np.lib.format.write_array(arr, np.asarray(arrays[name]), allow_pickle=False)
+            z.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), arr.getvalue())
+    return buf.getvalue()

@@ -1,0 +1,1 @@
+"""QA engine: captured walkthroughs -> question-answer records, mixes and audits."""

@@ -1,0 +1,79 @@
+"""Multiple-choice options that do not give the answer away.
+
+Letters: options are shuffled uniformly, so the correct letter is uniform over positions.
+
+Numeric distractors are drawn from the type's answer distribution (`answer_priors.json`,
+measured on a reference corpus), not as multiples of the answer. If every option is a draw from
+the same distribution, a model that never sees the video cannot tell the true one from the
+distractors (the options are exchangeable), so its best guess is chance and the correct
+value's rank among the options is uniform. Options are kept apart by a relative margin so a
+viewer can tell them apart, and are printed by the same formatter as the answer.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from simsv_vsi.answers import format_number, letter_options, rounded
+
+PRIORS_PATH = Path(__file__).with_name("answer_priors.json")
+MAX_DRAWS = 200
+
+
+@dataclass(frozen=True)
+class AnswerPrior:
+    """Quantiles of a positive continuous answer (interpolated in log space), or a pmf over
+    integers (`values`, `probs`)."""
+
+    quantiles: tuple[float, ...] = ()
+    values: tuple[int, ...] = ()
+    probs: tuple[float, ...] = ()
+
+    def draw(self, rng: np.random.Generator) -> float:
+        if self.values:
+            return float(rng.choice(self.values, p=self.probs))
+        q = np.log(self.quantiles)
+        u = rng.random() * (len(q) - 1)
+        i = min(int(u), len(q) - 2)
+        return float(np.exp(q[i] + (u - i) * (q[i + 1] - q[i])))
+
+
+@lru_cache(maxsize=None)
+def answer_priors(path: str = str(PRIORS_PATH)) -> dict[str, AnswerPrior]:
+    raw = json.loads(Path(path).read_text())
+    return {k: AnswerPrior(tuple(v.get("quantiles", ())), tuple(v.get("values", ())), tuple(v.get("probs", ())))
+            for k, v in raw["types"].items()}
+
+
+def shuffle_options(options: list[str], correct: int, rng: np.random.Generator) -> tuple[list[str], str]:
+    """Lettered options in a uniformly random order, and the correct letter."""
+    perm = rng.permutation(len(options))
+    ordered = [options[i] for i in perm]
+    return letter_options(ordered), "ABCDEFGH"[int(np.flatnonzero(perm == correct)[0])]
+
+
+def numeric_options(answer: float, decimals: int, prior: AnswerPrior, rng: np.random.Generator,
+                    n: int = 4, min_gap_rel: float = 0.15) -> list[str] | None:
+    """`n` printed numbers, the answer first; None if the prior cannot supply distinct ones."""
+    if prior.values:  # counts: distinct integers drawn from the pmf without replacement
+        vals, p = np.asarray(prior.values), np.asarray(prior.probs, float)
+        keep = (vals != round(answer)) & (vals > 0)
+        if keep.sum() < n - 1:
+            return None
+        pick = rng.choice(vals[keep], n - 1, replace=False, p=p[keep] / p[keep].sum())
+        return [format_number(v, decimals) for v in (round(answer), *pick.tolist())]
+    chosen = [rounded(answer, decimals)]
+    for _ in range(MAX_DRAWS):
+        if len(chosen) == n:
+            break
+        v = rounded(prior.draw(rng), decimals)
+        if v > 0 and all(abs(v - c) >= min_gap_rel * min(v, c) for c in chosen):
+            chosen.append(v)
+    if len(chosen) < n:
+        return None
+    return [format_number(v, decimals) for v in chosen]

@@ -1,0 +1,77 @@
+"""Every quality-control threshold of the QA engine, named and documented in one place.
+
+docs/qa-format.md explains each rule; tests/builder/test_qa_rules.py feeds a case violating
+each one and checks it is rejected. Changing a value changes the questions, so the whole
+config is stored next to the records it produced (qa/qa_config.json).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from simsv_vsi.sampling import DEFAULT_SAMPLE_COUNTS
+
+
+@dataclass(frozen=True)
+class QAConfig:
+    seed: int = 0
+    questions_per_type: int = 5  # per walkthrough, per type and format
+    questions_per_room: int = 1  # per room clip, per room-scoped type and format
+
+    # Visibility. An instance is "seen" in a scope if it covers >= seen_pixels in any frame;
+    # "salient" if it covers >= salience_fraction of the frame in some frame. A referenced
+    # instance must be salient; every seen instance of the same name counts for ambiguity.
+    seen_pixels: int = 1
+    salience_fraction: float = 0.02
+    # Answerable under frame sampling: every referenced instance covers >= sampled_fraction of
+    # the frame in at least one of the K frames the uniform sampler picks, for every K here.
+    sample_counts: tuple[int, ...] = DEFAULT_SAMPLE_COUNTS
+    sampled_fraction: float = 0.005
+
+    # Distances (metres, between closest points of the meshes).
+    min_abs_distance_m: float = 0.2  # touching or stacked pairs are not asked about
+    rank_margin_m: float = 0.3  # closest vs second closest must differ by both margins
+    rank_margin_rel: float = 0.15
+
+    # Directions. Angles are measured in the floor plane from the positioning object's centre.
+    direction_margin_deg: float = 15.0  # from every class boundary
+    direction_min_separation_m: float = 1.0  # positioning <-> orienting centres
+    direction_min_query_m: float = 0.8  # positioning <-> querying centres
+    # The class must hold when standing anywhere on the positioning object's footprint shrunk
+    # to this fraction (and looking at the same points of the other two), not just its centre.
+    direction_footprint: float = 0.5
+
+    # Route planning: straight legs between object centres inside one room.
+    route_min_leg_m: float = 1.0
+    route_turn_margin_deg: float = 15.0  # from the 45/135-degree turn boundaries
+    route_max_turns: int = 2
+
+    # Appearance order: first appearance = first frame with >= seen_pixels of any instance.
+    appearance_min_gap_s: float = 2.0  # between consecutive first appearances
+    appearance_onset_max_s: float = 1.0  # first pixel -> salient within this time
+
+    # Room clips: the stretch in one room must include its full scan.
+    room_clip_min_sweep_deg: float = 350.0
+
+    # Counting.
+    max_count: int = 9
+
+    # Multiple choice.
+    mc_min_option_gap_rel: float = 0.15  # numeric options differ pairwise by this ratio
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["sample_counts"] = list(self.sample_counts)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "QAConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"qa config: unknown field(s) {', '.join(unknown)}")
+        d = dict(d)
+        if "sample_counts" in d:
+            d["sample_counts"] = tuple(d["sample_counts"])
+        return cls(**d)
+

@@ -1,0 +1,112 @@
+"""Questions for one trajectory: for every type, format and slot, draw a checked candidate and
+format it as a record.
+
+Each slot has its own RNG seeded from (global seed, house, trajectory, type, format, slot), so
+a record depends on nothing but its inputs: not on paths, other houses, or run order.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from builder.qa.choices import answer_priors, numeric_options, shuffle_options
+from builder.qa.config import QAConfig
+from builder.qa.types.appearance import AppearancePool
+from builder.qa.types.closest import rel_distance, spatiotemporal
+from builder.qa.types.common import Candidate, Pool, Rejections
+from builder.qa.types.direction import direction
+from builder.qa.types.measurement import abs_distance, counting, object_size, room_size
+from builder.qa.types.route import RoutePool
+from builder.qa.view import Scope, TrajectoryView
+from simsv_vsi.answers import format_number, option_text
+from simsv_vsi.question_types import QUESTION_TYPES, QuestionType, type_code
+from simsv_vsi.records import QARecord
+
+POOLS = {
+    "object_counting": counting,
+    "object_abs_distance": abs_distance,
+    "object_size_estimation": object_size,
+    "room_size_estimation": room_size,
+    "object_rel_distance": rel_distance,
+    "object_rel_direction_easy": direction("object_rel_direction_easy"),
+    "object_rel_direction_medium": direction("object_rel_direction_medium"),
+    "object_rel_direction_hard": direction("object_rel_direction_hard"),
+    "route_planning": RoutePool,
+    "obj_appearance_order": AppearancePool,
+    "obj_spatiotemporal_distance": spatiotemporal,
+}
+assert set(POOLS) == set(QUESTION_TYPES), "every registered type needs a generator"
+FORMAT_CODE = {"oe": 1, "mc": 2}
+INT63 = (1 << 63) - 1
+
+
+def slot_seed(seed: int, house_index: int, trajectory: int, qtype: str, fmt: str, slot: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence([seed, house_index, trajectory, type_code(qtype), FORMAT_CODE[fmt], slot])
+
+
+def trajectory_records(view: TrajectoryView, cfg: QAConfig, stats: Rejections,
+                       types: list[str] | None = None, formats: tuple[str, ...] = ("oe", "mc")) -> list[QARecord]:
+    priors = answer_priors() if "mc" in formats else {}
+    out: list[QARecord] = []
+    for name in types or list(QUESTION_TYPES):
+        qt = QUESTION_TYPES[name]
+        scopes = view.room_clips if qt.scope == "room" else [view.full, *view.room_clips]
+        pools: list[Pool] = [POOLS[name](s, cfg, stats) for s in scopes]
+        for fmt in (f for f in qt.formats if f in formats):
+            for scope, pool in zip(scopes, pools):
+                used: set = set()  # keys asked already in this video, in this format
+                for slot in _slots(view, scope, cfg):
+                    ss = slot_seed(cfg.seed, view.house_index, view.trajectory, name, fmt, slot)
+                    rng = np.random.default_rng(ss)
+                    cand = pool.draw(rng, used)
+                    if cand is None:
+                        stats(name, "pool_exhausted")
+                        break
+                    used.add(cand.key)
+                    rec = _record(view, scope, qt, fmt, slot, cand, rng, priors, cfg, int(ss.generate_state(1, np.uint64)[0]) & INT63)
+                    if rec is None:
+                        stats(name, "no_distinct_options")
+                        continue
+                    out.append(rec)
+    return out
+
+
+def _slots(view: TrajectoryView, scope: Scope, cfg: QAConfig) -> range:
+    """Fixed slot numbers per video: the walkthrough first, then each room clip in turn."""
+    if scope is view.full:
+        return range(cfg.questions_per_type)
+    k = view.room_clips.index(scope)
+    first = cfg.questions_per_type + k * cfg.questions_per_room
+    return range(first, first + cfg.questions_per_room)
+
+
+def _record(view: TrajectoryView, scope: Scope, qt: QuestionType, fmt: str, slot: int, cand: Candidate,
+            rng: np.random.Generator, priors, cfg: QAConfig, seed: int) -> QARecord | None:
+    fields = dict(cand.fields)
+    options = None
+    if qt.answer == "numeric":
+        answer_value = format_number(cand.value, qt.decimals)
+        answer = answer_value
+        if fmt == "mc":
+            texts = numeric_options(cand.value, qt.decimals, priors[qt.name], rng, qt.num_options, cfg.mc_min_option_gap_rel)
+            if texts is None:
+                return None
+            options, answer = shuffle_options(texts, 0, rng)
+    else:
+        answer_value = cand.choices[0]
+        options, answer = shuffle_options(cand.choices, 0, rng)
+        if cand.choices_in_question:
+            fields.update({f"choice_{'abcd'[k]}": option_text(o) for k, o in enumerate(options)})
+    question = qt.template.format(**fields)
+    return QARecord(
+        id=f"{scope.video_id}:{qt.name}:{fmt}:{slot}",
+        house_id=view.house_id, house_index=view.house_index, trajectory=view.trajectory,
+        video_id=scope.video_id, video=scope.video, room_id=scope.room_id,
+        frame_start=scope.start, frame_end=scope.end, fps=view.fps,
+        question_type=qt.name, format=fmt, question=question, options=options,
+        answer=answer, answer_value=answer_value,
+        gt_value=None if cand.value is None else float(cand.value), unit=qt.unit,
+        objects=cand.objects, evidence=json.dumps(cand.evidence, sort_keys=True, separators=(",", ":")),
+        seed=seed)

@@ -1,0 +1,163 @@
+"""The QA stage over a corpus (`simsv qa`): geometry, room clips, then records.
+
+Per house, `geometry.npz` (exact mesh distances) and per trajectory `clips/` (room clip
+videos) are computed once and kept, like any finished stage. The records of the whole corpus
+go to OUT/qa/records.parquet with the config that made them and the rejection counts.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from builder.houses.spec import House
+from builder.io import npz_bytes, write_bytes_atomic, write_text_atomic
+from builder.qa.clips import cut_clips
+from builder.qa.config import QAConfig
+from builder.qa.engine import trajectory_records
+from builder.qa.types.common import Rejections
+from builder.qa.view import load_view, room_run_ends
+from simsv_vsi.question_types import question_type
+from simsv_vsi.mixes import SPLITS, sample_mix, split_houses
+from simsv_vsi.records import QARecord, read_records, records_table, write_records
+
+GEOMETRY_VERSION = 1
+
+
+def finished_houses(corpus: Path) -> list[Path]:
+    corpus = Path(corpus)
+    if not (corpus / "build_config.json").exists():
+        raise FileNotFoundError(f"{corpus}: not a corpus (no build_config.json); run `simsv generate` first")
+    return sorted(p.parent for p in (corpus / "houses").glob("house_*/DONE"))
+
+
+def trajectories(house_dir: Path) -> list[Path]:
+    return sorted(p.parent for p in house_dir.glob("traj_*/DONE"))
+
+
+def ensure_geometry(house_dir: Path, load_mesh) -> dict:
+    """geometry.npz: instance ids, the (N, N) surface distance matrix, and per trajectory the
+    distances from the camera to every object at the last frame of each room run (every
+    clip's last frame, and the walkthrough's)."""
+    path = house_dir / "geometry.npz"
+    if path.exists():
+        with np.load(path) as z:
+            if z["version"].item() == GEOMETRY_VERSION:
+                return {k: z[k] for k in z.files}
+    from builder.qa.geometry import house_geometry  # heavy: only when something is missing
+
+    house = House.load(house_dir / "house.json")
+    points, spans = [], {}
+    for t in trajectories(house_dir):
+        f = pq.read_table(t / "frames.parquet", columns=["x", "y", "z", "room_id"])
+        ends = room_run_ends(f["room_id"].to_pylist())
+        xyz = np.stack([f[c].to_numpy() for c in "xyz"], axis=1)[ends]
+        spans[t.name] = (ends, len(points), len(points) + len(ends))
+        points.extend(xyz)
+    g = house_geometry(house, load_mesh, np.array(points).reshape(-1, 3) if points else None)
+    arrays = {"version": np.array(GEOMETRY_VERSION), "instance_ids": g.instance_ids, "distance": g.distances}
+    for name, (ends, a, b) in spans.items():
+        arrays[f"ego_frames_{name}"] = ends.astype(np.int64)
+        arrays[f"ego_dist_{name}"] = g.camera_distances[a:b]
+    write_bytes_atomic(path, npz_bytes(arrays))
+    return arrays
+
+
+@dataclass
+class QASummary:
+    houses: int
+    trajectories: int
+    records: int
+    seconds: float
+    by_type: dict
+
+    def line(self, out: Path) -> str:
+        return (f"{self.records} QA records from {self.trajectories} walkthroughs of {self.houses} houses "
+                f"in {self.seconds:.1f} s -> {out}")
+
+
+def generate_corpus_qa(corpus: Path, cfg: QAConfig, load_mesh=None, types: list[str] | None = None,
+                       formats: tuple[str, ...] = ("oe", "mc"), clips: bool = True,
+                       show_progress: bool = True) -> QASummary:
+    corpus = Path(corpus)
+    types = [question_type(t).name for t in types] if types else None
+    houses = finished_houses(corpus)
+    if not houses:
+        raise FileNotFoundError(f"{corpus / 'houses'}: no finished house (no house_*/DONE)")
+    t0 = time.perf_counter()
+    stats = Rejections()
+    records: list[QARecord] = []
+    n_traj = 0
+    for hdir in tqdm(houses, desc="qa", unit="house", disable=not show_progress):
+        if load_mesh is None:
+            from builder.assets.catalog import default_catalog
+            load_mesh = default_catalog().load_mesh
+        geometry = ensure_geometry(hdir, load_mesh)
+        scene = json.loads((hdir / "scene.json").read_text())
+        for tdir in trajectories(hdir):
+            view = load_view(corpus, hdir, tdir, cfg, scene, geometry)
+            if clips:
+                cut_clips(corpus, tdir / "video.mp4", [(s.video, s.start, s.end) for s in view.room_clips], view.fps)
+            records.extend(trajectory_records(view, cfg, stats, types, formats))
+            n_traj += 1
+    out = corpus / "qa"
+    write_bytes_atomic(out / "records.parquet", write_records(records_table(records)))
+    write_text_atomic(out / "qa_config.json", json.dumps(cfg.to_dict(), indent=1, sort_keys=True) + "\n")
+    write_text_atomic(out / "rejections.json", json.dumps(dict(sorted(stats.counts.items())), indent=1) + "\n")
+    by_type: dict[str, int] = {}
+    for r in records:
+        k = f"{r.question_type}:{r.format}"
+        by_type[k] = by_type.get(k, 0) + 1
+    return QASummary(len(houses), n_traj, len(records), time.perf_counter() - t0, dict(sorted(by_type.items())))
+
+
+def load_qa_config(path: Path | None, **overrides) -> QAConfig:
+    """QAConfig from an optional JSON file (errors name the file and field), then CLI overrides."""
+    d = {}
+    if path is not None:
+        path = Path(path)
+        try:
+            d = json.loads(path.read_text())
+            cfg = QAConfig.from_dict(d)
+        except FileNotFoundError:
+            raise
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"{path}: {e}") from None
+        d = cfg.to_dict()
+    d.update({k: v for k, v in overrides.items() if v is not None})
+    return QAConfig.from_dict(d)
+
+
+def write_mixes(corpus: Path, names: list[str], size: int | None, seed: int,
+                validation: float = 0.05, test: float = 0.05) -> dict:
+    """OUT/qa/mixes/<mix>/<split>.parquet for each mix and split, and manifest.json with the
+    counts and the held-out houses. The train split gets `size` records (None: as many as the
+    proportions allow); held-out splits take as many as their houses allow."""
+    corpus = Path(corpus)
+    path = corpus / "qa" / "records.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no QA records; run `simsv qa --corpus {corpus}` first")
+    records = read_records(path)
+    split_of = split_houses(records["house_id"].to_pylist(), seed, validation, test)
+    house_split = [split_of[h] for h in records["house_id"].to_pylist()]
+    manifest = {"seed": seed, "houses": {s: sorted(h for h, v in split_of.items() if v == s) for s in SPLITS},
+                "mixes": {}}
+    tables = {}  # everything is sampled before anything is written: no partial output
+    for name in names:
+        for split in SPLITS:
+            rows = records.filter(pc.equal(pa.array(house_split), split))
+            tables[name, split] = sample_mix(name, rows, size if split == "train" else None, seed)
+        manifest["mixes"][name] = {split: tables[name, split].num_rows for split in SPLITS}
+    for (name, split), table in tables.items():
+        write_bytes_atomic(corpus / "qa" / "mixes" / name / f"{split}.parquet", write_records(table))
+    write_text_atomic(corpus / "qa" / "mixes" / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return manifest
+

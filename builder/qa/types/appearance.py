@@ -1,0 +1,90 @@
+"""Appearance order: which of four categories shows up first, second, third, fourth.
+
+A category's first appearance is the first frame in which any of its instances covers
+`seen_pixels`; it must become clearly visible (`sampled_fraction`) within
+`appearance_onset_max_s`, so "first appearance" is not a sliver at the frame edge. Consecutive
+first appearances are at least `appearance_min_gap_s` apart, and the order is the same when
+only the K uniformly sampled frames are seen (first sampled frame showing each category
+clearly, strictly increasing), for every K.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from builder.qa.config import QAConfig
+from builder.qa.types.common import Candidate, Pool, Rejections, families, ref
+from builder.qa.view import Scope
+from simsv_vsi.sampling import uniform_frame_indices
+
+MAX_TRIES = 30
+
+
+class AppearancePool(Pool):
+    def __init__(self, scope: Scope, cfg: QAConfig, stats: Rejections):
+        t = "obj_appearance_order"
+        self.scope = scope
+        view = scope.view
+        fps = view.fps
+        clear = cfg.sampled_fraction * view.frame_pixels
+        fams = families(scope, stats, t)
+        rows = []
+        for fam, members in fams.items():
+            px = scope.pixels[:, members].max(1)
+            first = int(np.argmax(px >= cfg.seen_pixels))
+            onset = int(np.argmax(px >= clear)) if (px >= clear).any() else -1
+            if onset < 0 or (onset - first) / fps > cfg.appearance_onset_max_s:
+                stats(t, "slow_onset")
+                continue
+            sampled = []
+            for k in cfg.sample_counts:
+                idx = uniform_frame_indices(scope.num_frames, k)
+                hit = np.flatnonzero(px[idx] >= clear)
+                sampled.append(int(hit[0]) if len(hit) else -1)
+            if min(sampled) < 0:
+                stats(t, "not_in_sampled_frames")
+                continue
+            rows.append((first, fam, members, sampled))
+        rows.sort()
+        self.rows = rows
+        n = len(rows)
+        first = np.array([r[0] for r in rows], float)
+        samp = np.array([r[3] for r in rows]).reshape(n, len(cfg.sample_counts))
+        # ok[i, j]: i clearly before j, in the video and under every sampling
+        self.ok = ((first[None, :] - first[:, None]) / fps >= cfg.appearance_min_gap_s) & \
+                  (samp[None, :, :] > samp[:, None, :]).all(-1) if n else np.zeros((0, 0), bool)
+        self.fps = fps
+        self.chains = [c for c in itertools.combinations(range(n), 4)
+                       if self.ok[c[0], c[1]] and self.ok[c[1], c[2]] and self.ok[c[2], c[3]]]
+        if n >= 4 and not self.chains:
+            stats(t, "no_well_separated_four")
+
+    def draw(self, rng, used):
+        if not self.chains:
+            return None
+        for _ in range(MAX_TRIES):
+            chain = self.chains[rng.integers(len(self.chains))]
+            names = [self._name(i) for i in chain]
+            if tuple(names) in used:
+                continue
+            return self._candidate(chain, names, rng)
+        return None
+
+    def _name(self, i) -> str:
+        _, fam, members, _ = self.rows[i]
+        return self.scope.view.objects[members[0]].category if len(members) == 1 else fam
+
+    def _candidate(self, chain, names, rng) -> Candidate:
+        view = self.scope.view
+        shown = [names[i] for i in rng.permutation(4)]  # the question lists them unordered
+        perms = [p for p in itertools.permutations(names) if list(p) != names]
+        pick = rng.choice(len(perms), 3, replace=False)
+        choices = [", ".join(names)] + [", ".join(perms[i]) for i in sorted(pick)]
+        objs = [ref(f"choice_{'abcd'[k]}", n, [view.objects[m].instance_id for m in self.rows[chain[names.index(n)]][2]])
+                for k, n in enumerate(shown)]
+        evidence = {"first_appearance_s": {n: round(self.rows[i][0] / self.fps, 4) for n, i in zip(names, chain)},
+                    "first_sampled_index": {n: self.rows[i][3] for n, i in zip(names, chain)}}
+        fields = {f"choice_{'abcd'[k]}": n for k, n in enumerate(shown)}
+        return Candidate(tuple(names), fields, objs, evidence, choices=choices)

@@ -1,0 +1,86 @@
+"""Which of four categories is closest: to a named object (relative distance) or to the
+camera at the last frame (spatiotemporal distance).
+
+Distances are between closest points of meshes (to the camera centre for the spatiotemporal
+type); a family with several instances takes its closest instance. The winner must beat the
+runner-up by `rank_margin_m` and by `rank_margin_rel`, so the ranking survives small
+estimation error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from builder.qa.config import QAConfig
+from builder.qa.types.common import Candidate, Pool, Rejections, families, ref, unique_objects
+from builder.qa.view import Scope
+
+MAX_TRIES = 30
+
+
+class ClosestPool(Pool):
+    """Draws (answer, three others) sets: the answer family first, then three families that are
+    clearly farther. `dist[r]` maps a reference index (or None) to {family: distance}."""
+
+    def __init__(self, qtype: str, cfg: QAConfig, refs: list, dist: dict, members: dict, scope: Scope,
+                 stats: Rejections):
+        self.qtype, self.cfg, self.scope, self.members = qtype, cfg, scope, members
+        self.options = []  # (reference, answer family, farther families)
+        for r in refs:
+            d = dist[r]
+            for fam, da in d.items():
+                far = sorted(f for f, df in d.items()
+                             if df - da >= cfg.rank_margin_m and df >= da * (1 + cfg.rank_margin_rel))
+                if len(far) >= 3:
+                    self.options.append((r, fam, far))
+                else:
+                    stats(qtype, "no_clear_margin")
+        self.dist = dist
+
+    def draw(self, rng, used):
+        if not self.options:
+            return None
+        for _ in range(MAX_TRIES):
+            r, ans, far = self.options[rng.integers(len(self.options))]
+            others = [far[i] for i in sorted(rng.choice(len(far), 3, replace=False))]
+            key = (r, ans, *sorted(others))
+            if key not in used:
+                return self._candidate(key, r, ans, others)
+        return None
+
+    def _candidate(self, key, r, ans, others) -> Candidate:
+        view = self.scope.view
+        names = [ans, *others]
+        labels = [self._name(f) for f in names]
+        objs = [ref(f"choice_{k}", labels[k], [view.objects[i].instance_id for i in self.members[f]])
+                for k, f in enumerate(names)]
+        fields = {}
+        evidence = {"distances_m": {labels[k]: round(float(self.dist[r][f]), 6) for k, f in enumerate(names)}}
+        if r is not None:
+            o = view.objects[r]
+            fields["category"] = o.category
+            objs.insert(0, ref("reference", o.category, [o.instance_id]))
+        else:
+            evidence["camera_last_frame"] = [round(float(v), 6) for v in view.camera[self.scope.end - 1]]
+        return Candidate(key, fields, objs, evidence, choices=labels, choices_in_question=True)
+
+    def _name(self, fam: str) -> str:
+        members = self.members[fam]
+        return self.scope.view.objects[members[0]].category if len(members) == 1 else fam
+
+
+def rel_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> ClosestPool:
+    t = "object_rel_distance"
+    view = scope.view
+    fams = families(scope, stats, t)
+    refs = unique_objects(scope, stats, t)
+    dist = {r: {f: float(view.distance[r, m].min()) for f, m in fams.items()
+                if view.objects[m[0]].group != view.objects[r].group} for r in refs}
+    return ClosestPool(t, cfg, refs, dist, fams, scope, stats)
+
+
+def spatiotemporal(scope: Scope, cfg: QAConfig, stats: Rejections) -> ClosestPool:
+    t = "obj_spatiotemporal_distance"
+    fams = families(scope, stats, t)
+    dist = {None: {f: float(np.min(scope.ego_last[m])) for f, m in fams.items()}}
+    return ClosestPool(t, cfg, [None], dist, fams, scope, stats)

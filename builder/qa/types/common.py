@@ -1,0 +1,99 @@
+"""What every question generator shares: candidates, pools that hand them out to slots, and
+the naming rules that keep references unambiguous."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from builder.qa.view import Scope
+from simsv_vsi.records import ObjectRef
+
+
+@dataclass
+class Candidate:
+    """One question before formatting: template fields, the answer, and why it is right."""
+
+    key: tuple  # two candidates with the same key are the same question
+    fields: dict[str, str]
+    objects: list[ObjectRef]
+    evidence: dict
+    value: float | None = None  # numeric types: the exact value
+    choices: list[str] | None = None  # choice types: option texts, the correct one first
+    cls: str = ""  # answer class, balanced across slots (e.g. "left")
+    # the question lists the options as {choice_a}..{choice_d}, in the options' letter order
+    choices_in_question: bool = False
+
+
+class Pool:
+    """Hands out candidates to slots; a slot's own RNG makes each draw reproducible alone."""
+
+    def draw(self, rng: np.random.Generator, used: set) -> Candidate | None:
+        raise NotImplementedError
+
+
+class ListPool(Pool):
+    """A fixed list; draws a class uniformly among classes with unused candidates, then a
+    candidate uniformly within it, so answer classes come out balanced."""
+
+    def __init__(self, candidates: list[Candidate]):
+        self.by_class: dict[str, list[Candidate]] = {}
+        for c in candidates:
+            self.by_class.setdefault(c.cls, []).append(c)
+        self.classes = sorted(self.by_class)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self.by_class.values())
+
+    def draw(self, rng, used):
+        open_classes = [k for k in self.classes if any(c.key not in used for c in self.by_class[k])]
+        if not open_classes:
+            return None
+        free = [c for c in self.by_class[open_classes[rng.integers(len(open_classes))]] if c.key not in used]
+        return free[rng.integers(len(free))]
+
+
+@dataclass
+class Rejections:
+    """Why candidates were turned down, per question type and rule (reported by `simsv qa`)."""
+
+    counts: Counter = field(default_factory=Counter)
+
+    def __call__(self, qtype: str, rule: str, n: int = 1) -> None:
+        self.counts[f"{qtype}:{rule}"] += n
+
+
+def ref(role: str, name: str, objs) -> ObjectRef:
+    return ObjectRef(role, name, [int(o) for o in objs])
+
+
+def families(scope: Scope, stats: Rejections, qtype: str) -> dict[str, list[int]]:
+    """Names that may be used for a category of possibly several instances (family name ->
+    object indices), with the groups turned down counted against `qtype`. See
+    `Scope.families`."""
+    fams, rejected = scope.families
+    for rule, n in rejected.items():
+        stats(qtype, rule, n)
+    return fams
+
+
+def unique_objects(scope: Scope, stats: Rejections, qtype: str) -> list[int]:
+    """Objects that may be named "the <category>", with the groups turned down counted."""
+    uniq, rejected = scope.unique
+    for rule, n in rejected.items():
+        stats(qtype, rule, n)
+    return uniq
+
+
+def horizontal(points: np.ndarray) -> np.ndarray:
+    return points[..., [0, 2]] if points.shape[-1] == 3 else points
+
+
+def signed_angle_deg(forward: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Signed floor-plane angle from `forward` to `target`, both (..., 2) as (x, z); positive
+    = to the right. World is right-handed with y up, so facing +z the right hand points -x."""
+    cross = forward[..., 0] * target[..., 1] - forward[..., 1] * target[..., 0]
+    dot = (forward * target).sum(-1)
+    return np.degrees(np.arctan2(cross, dot))

@@ -1,0 +1,105 @@
+"""Relative direction (easy / medium / hard): standing by one object, facing a second, where
+is a third?
+
+The angle is measured in the floor plane at the positioning object. Three objects of one room,
+each the only one of its kind in the video. The class must hold (a) at the object centres with
+`direction_margin_deg` from every class boundary, and (b) from every standing point on the
+positioning object's footprint toward every point of the other two footprints (shrunk by
+`direction_footprint`), so "standing by the bed" means the same wherever by the bed one stands.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from builder.qa.config import QAConfig
+from builder.qa.types.common import Candidate, Pool, Rejections, ref, signed_angle_deg, unique_objects
+from builder.qa.view import Scope
+from simsv_vsi.question_types import DIRECTION_CLASSES
+
+BOUNDARIES = {  # unsigned angles (degrees) where the class changes
+    "object_rel_direction_easy": (0.0, 180.0),
+    "object_rel_direction_medium": (0.0, 135.0),
+    "object_rel_direction_hard": (0.0, 90.0, 180.0),
+}
+
+
+def classify(qtype: str, signed_deg: np.ndarray) -> np.ndarray:
+    """Class index into DIRECTION_CLASSES[qtype] for signed angles (positive = right)."""
+    a = np.abs(signed_deg)
+    right = signed_deg > 0
+    if qtype == "object_rel_direction_easy":
+        return np.where(right, 1, 0)
+    if qtype == "object_rel_direction_medium":
+        return np.where(a >= 135.0, 2, np.where(right, 1, 0))
+    return np.where(a < 90.0, np.where(right, 1, 0), np.where(right, 3, 2))
+
+
+def boundary_margin(qtype: str, signed_deg: np.ndarray) -> np.ndarray:
+    a = np.abs(signed_deg)[..., None]
+    return np.abs(a - np.asarray(BOUNDARIES[qtype])).min(-1)
+
+
+class DirectionPool(Pool):
+    """All accepted (positioning, orienting, querying) triples of the scope, judged at once;
+    draws a class uniformly, then a triple of that class."""
+
+    def __init__(self, qtype: str, scope: Scope, cfg: QAConfig, stats: Rejections):
+        self.qtype, self.view = qtype, scope.view
+        objs = self.view.objects
+        by_room: dict[str, list[int]] = {}
+        for i in unique_objects(scope, stats, qtype):
+            by_room.setdefault(objs[i].room_id, []).append(i)
+        triples = np.array([t for m in by_room.values() for t in itertools.permutations(m, 3)],
+                           np.int64).reshape(-1, 3)
+        centers, feet = self.view.centers_xz, self.view.footprints
+        P, O, Q = (centers[triples[:, k]] for k in range(3))
+        sep = np.linalg.norm(O - P, axis=1)
+        qsep = np.linalg.norm(Q - P, axis=1)
+        angle = signed_angle_deg(O - P, Q - P)
+        margin = boundary_margin(qtype, angle)
+        cls = classify(qtype, angle)
+        # every standing point x every facing point x every query point, per triple
+        sp = feet[triples[:, 0]][:, :, None, None]
+        fp = feet[triples[:, 1]][:, None, :, None]
+        qp = feet[triples[:, 2]][:, None, None, :]
+        robust = (classify(qtype, signed_angle_deg(fp - sp, qp - sp)) == cls[:, None, None, None]).all((1, 2, 3))
+        rules = [("standing_facing_too_close", sep < cfg.direction_min_separation_m),
+                 ("query_too_close", qsep < cfg.direction_min_query_m),
+                 ("near_boundary", margin < cfg.direction_margin_deg),
+                 ("depends_on_where_one_stands", ~robust)]
+        ok = np.ones(len(triples), bool)
+        for rule, bad in rules:  # each rejection is counted once, under its first failing rule
+            stats(qtype, rule, int((ok & bad).sum()))
+            ok &= ~bad
+        self.triples, self.cls = triples[ok], cls[ok]
+        self.angle, self.margin, self.sep = angle[ok], margin[ok], sep[ok]
+        self.classes = sorted(set(self.cls.tolist()))
+
+    def draw(self, rng, used):
+        names = DIRECTION_CLASSES[self.qtype]
+        objs = self.view.objects
+        free = [k for k in range(len(self.triples)) if tuple(objs[i].category for i in self.triples[k]) not in used]
+        open_classes = sorted({int(self.cls[k]) for k in free})
+        if not open_classes:
+            return None
+        want = open_classes[rng.integers(len(open_classes))]
+        pick = [k for k in free if self.cls[k] == want]
+        k = pick[rng.integers(len(pick))]
+        trio = [objs[i] for i in self.triples[k]]
+        cats = [o.category for o in trio]
+        return Candidate(
+            tuple(cats),
+            {"positioning_object": cats[0], "orienting_object": cats[1], "querying_object": cats[2]},
+            [ref(role, o.category, [o.instance_id]) for role, o in zip(("positioning", "orienting", "querying"), trio)],
+            {"angle_deg": round(float(self.angle[k]), 4), "boundary_margin_deg": round(float(self.margin[k]), 4),
+             "separation_m": round(float(self.sep[k]), 6)},
+            choices=[names[want]] + [x for x in names if x != names[want]], cls=names[want])
+
+
+def direction(qtype: str):
+    def make(scope: Scope, cfg: QAConfig, stats: Rejections) -> DirectionPool:
+        return DirectionPool(qtype, scope, cfg, stats)
+    return make

@@ -1,0 +1,83 @@
+"""Numeric questions: object counting and room size (on room clips), absolute distance and
+object size (on the whole walkthrough).
+
+What each answer measures:
+- count: instances of the family whose box centre's room is the clip's room;
+- room size: the floor polygon's area (shoelace), m^2;
+- object size: the longest side of the object's oriented box, cm (the mesh fills the box);
+- absolute distance: the minimum distance between the two meshes' surfaces, m; for a family
+  with several instances, the minimum over them.
+"""
+
+from __future__ import annotations
+
+from builder.qa.config import QAConfig
+from builder.qa.types.common import Candidate, ListPool, Rejections, families, ref, unique_objects
+from builder.qa.view import Scope
+from builder.houses.spec import polygon_area
+
+
+def counting(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
+    t = "object_counting"
+    view = scope.view
+    out = []
+    for fam, members in families(scope, stats, t).items():
+        in_room = [o.index for o in view.objects if o.family == fam and o.room_id == scope.room_id]
+        if not in_room:
+            stats(t, "seen_through_door_only")
+            continue
+        if set(members) != set(in_room):
+            # an instance of this room unseen, or one from another room seen through a door
+            stats(t, "scope_mismatch")
+            continue
+        if len(in_room) > cfg.max_count:
+            stats(t, "count_above_max")
+            continue
+        out.append(Candidate((fam,), {"category": fam}, [ref("category", fam, _ids(view, in_room))],
+                             {"room_id": scope.room_id}, value=float(len(in_room))))
+    return ListPool(out)
+
+
+def room_size(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
+    room = scope.view.rooms[scope.room_id]
+    area = abs(polygon_area([tuple(p) for p in room["polygon"]]))
+    return ListPool([Candidate(("room",), {}, [], {"room_id": scope.room_id, "polygon": room["polygon"]},
+                               value=float(area))])
+
+
+def object_size(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
+    view = scope.view
+    out = []
+    for i in unique_objects(scope, stats, "object_size_estimation"):
+        o = view.objects[i]
+        out.append(Candidate((o.category,), {"category": o.category}, [ref("category", o.category, [o.instance_id])],
+                             {"obb_size_m": [round(float(s), 6) for s in o.size]}, value=o.longest_m * 100.0))
+    return ListPool(out)
+
+
+def abs_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
+    t = "object_abs_distance"
+    view = scope.view
+    fams = families(scope, stats, t)
+    out = []
+    for a in unique_objects(scope, stats, t):
+        oa = view.objects[a]
+        for fam, members in fams.items():
+            if view.objects[members[0]].group == oa.group:
+                continue
+            d = view.distance[a, members]
+            dmin = float(d.min())
+            if dmin < cfg.min_abs_distance_m:
+                stats(t, "too_close")
+                continue
+            name_b = view.objects[members[0]].category if len(members) == 1 else fam
+            out.append(Candidate(
+                tuple(sorted((oa.category, name_b))), {"object1": oa.category, "object2": name_b},
+                [ref("object1", oa.category, [oa.instance_id]), ref("object2", name_b, _ids(view, members))],
+                {"instance_distances_m": [round(float(x), 6) for x in d]}, value=dmin))
+    return ListPool(out)
+
+
+def _ids(view, indices) -> list[int]:
+    return [view.objects[i].instance_id for i in indices]
+

@@ -1,0 +1,88 @@
+"""Route planning: start at one object facing a second, walk straight from object to object,
+and fill in each turn.
+
+All waypoints are unique objects of one room (rooms are convex, so every straight leg stays
+inside the room). The robot faces the first waypoint, so leg 1 needs no turn. At each later
+waypoint the turn is the signed angle between the arriving and leaving legs: "turn back" at
+135 degrees or more, "turn left"/"turn right" between 45 and 135 degrees; turns within
+`route_turn_margin_deg` of 45 or 135 degrees (or nearly straight) are rejected.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from builder.qa.config import QAConfig
+from builder.qa.types.common import Candidate, Pool, Rejections, ref, signed_angle_deg, unique_objects
+from builder.qa.view import Scope
+from simsv_vsi.question_types import ROUTE_TURNS
+
+MAX_TRIES = 30
+
+
+def turn_codes(signed_deg: np.ndarray, margin: float) -> np.ndarray:
+    """Index into ROUTE_TURNS (left, right, back) per signed angle, or -1 when ambiguous."""
+    a = np.abs(signed_deg)
+    side = np.where(signed_deg > 0, 1, 0)
+    return np.where(a >= 135.0 + margin, 2, np.where((a >= 45.0 + margin) & (a <= 135.0 - margin), side, -1))
+
+
+class RoutePool(Pool):
+    def __init__(self, scope: Scope, cfg: QAConfig, stats: Rejections):
+        t = "route_planning"
+        self.scope, self.cfg = scope, cfg
+        view = scope.view
+        by_room: dict[str, list[int]] = {}
+        for i in unique_objects(scope, stats, t):
+            by_room.setdefault(view.objects[i].room_id, []).append(i)
+        self.routes = []  # (waypoint indices, turn names, angles)
+        for n_turns in range(1, cfg.route_max_turns + 1):
+            seqs = np.array([p for m in by_room.values() for p in itertools.permutations(m, n_turns + 2)],
+                            np.int64).reshape(-1, n_turns + 2)
+            legs = np.diff(view.centers_xz[seqs], axis=1)
+            angles = signed_angle_deg(legs[:, :-1], legs[:, 1:])
+            codes = turn_codes(angles, cfg.route_turn_margin_deg)
+            short = (np.linalg.norm(legs, axis=2) < cfg.route_min_leg_m).any(1)
+            vague = (codes < 0).any(1) & ~short
+            stats(t, "leg_too_short", int(short.sum()))
+            stats(t, "ambiguous_turn", int(vague.sum()))
+            for k in np.flatnonzero(~short & ~vague):
+                self.routes.append((seqs[k].tolist(), [ROUTE_TURNS[c] for c in codes[k]], angles[k].tolist()))
+
+    def draw(self, rng, used):
+        if not self.routes:
+            return None
+        # balance the first turn's kind, then pick a route
+        for _ in range(MAX_TRIES):
+            want = ROUTE_TURNS[rng.integers(len(ROUTE_TURNS))]
+            fits = [r for r in self.routes if r[1][0] == want] or self.routes
+            seq, turns, angles = fits[rng.integers(len(fits))]
+            view = self.scope.view
+            names = [view.objects[k].category for k in seq]
+            if tuple(names) in used:
+                continue
+            return self._candidate(names, seq, turns, angles, rng)
+        return None
+
+    def _candidate(self, names, seq, turns, angles, rng) -> Candidate:
+        view = self.scope.view
+        steps, k = [], 1
+        for i, name in enumerate(names[1:]):
+            if i:
+                steps.append(f"{k}. [please fill in]")
+                k += 1
+            steps.append(f"{k}. Go forward until the {name}")
+            k += 1
+        steps[-1] += "."
+        correct = ", ".join(turns)
+        space = [", ".join(t) for t in itertools.product(ROUTE_TURNS, repeat=len(turns)) if list(t) != turns]
+        pick = rng.choice(len(space), min(3, len(space)), replace=False)
+        roles = ["start", "facing", *[f"waypoint_{i}" for i in range(1, len(names) - 2)], "end"]
+        return Candidate(
+            tuple(names),
+            {"start_object": names[0], "facing_object": names[1], "end_object": names[-1], "actions": " ".join(steps)},
+            [ref(r, n, [view.objects[s].instance_id]) for r, n, s in zip(roles, names, seq)],
+            {"turn_angles_deg": [round(a, 4) for a in angles]},
+            choices=[correct] + [space[i] for i in sorted(pick)], cls=turns[0])

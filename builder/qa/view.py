@@ -1,0 +1,275 @@
+"""A trajectory's stored ground truth as arrays the question generators query.
+
+Reads scene.json, frames.parquet and geometry.npz (mesh distances, see `geometry_stage`) and
+cuts the walkthrough into scopes: the whole video, and one clip per room holding that room's
+360-degree scan. Nothing here renders or decodes video.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from builder.qa.config import QAConfig
+from builder.qa.taxonomy import confusion_group, family
+from simsv_vsi.sampling import uniform_frame_indices
+
+OBJECT_ID_MAX = 999  # instance ids above this are floors, walls and ceilings
+
+
+@dataclass(frozen=True)
+class SceneObject:
+    index: int  # column in the visibility matrix
+    instance_id: int
+    category: str  # fine category, the name used for a unique reference
+    family: str  # super category, the name used for counts and appearance order
+    group: str  # confusion group
+    room_id: str
+    center: np.ndarray  # (3,) OBB centre
+    size: np.ndarray  # (3,) OBB extents in the object's frame
+    yaw_deg: float
+
+    @property
+    def longest_m(self) -> float:
+        return float(self.size.max())
+
+    def footprint(self, shrink: float) -> np.ndarray:
+        """(5, 2) floor-plane points: the centre and the OBB footprint corners pulled toward
+        the centre by `shrink` (0 = centre only, 1 = true corners)."""
+        c, s = np.cos(np.radians(self.yaw_deg)), np.sin(np.radians(self.yaw_deg))
+        hx, hz = self.size[0] / 2 * shrink, self.size[2] / 2 * shrink
+        local = np.array([[0, 0], [-hx, -hz], [hx, -hz], [hx, hz], [-hx, hz]])
+        # yaw about +y maps local (u, w) to world (c*u + s*w, -s*u + c*w), as in scene.json corners
+        return np.stack([self.center[0] + c * local[:, 0] + s * local[:, 1],
+                         self.center[2] - s * local[:, 0] + c * local[:, 1]], axis=1)
+
+
+@dataclass
+class Scope:
+    """Frames [start, end) of a trajectory shown as one video."""
+
+    view: "TrajectoryView"
+    start: int
+    end: int
+    room_id: str | None  # the clip's room, None for the whole walkthrough
+    video: str  # mp4 path relative to the corpus root
+    video_id: str
+
+    @property
+    def num_frames(self) -> int:
+        return self.end - self.start
+
+    @cached_property
+    def pixels(self) -> np.ndarray:
+        return self.view.pixels[self.start:self.end]
+
+    @cached_property
+    def seen(self) -> np.ndarray:
+        """(objects,) bool: covers >= seen_pixels in some frame of the scope."""
+        return (self.pixels >= self.view.cfg.seen_pixels).any(0)
+
+    @cached_property
+    def salient(self) -> np.ndarray:
+        return (self.pixels.max(0, initial=0) >= self.view.cfg.salience_fraction * self.view.frame_pixels)
+
+    @cached_property
+    def sampled_ok(self) -> np.ndarray:
+        """(objects,) bool: visible enough in the K uniformly sampled frames, for every K."""
+        need = self.view.cfg.sampled_fraction * self.view.frame_pixels
+        ok = np.ones(len(self.view.objects), bool)
+        for k in self.view.cfg.sample_counts:
+            idx = uniform_frame_indices(self.num_frames, k)
+            ok &= (self.pixels[idx] >= need).any(0)
+        return ok
+
+    @cached_property
+    def referable(self) -> np.ndarray:
+        """(objects,) bool: salient and visible in every sampled frame set."""
+        return self.salient & self.sampled_ok
+
+    @cached_property
+    def seen_by_group(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for i in np.flatnonzero(self.seen):
+            out.setdefault(self.view.objects[i].group, []).append(int(i))
+        return out
+
+    @cached_property
+    def unique(self) -> tuple[list[int], dict[str, int]]:
+        """Objects a question may name as "the <category>": the only instance of its confusion
+        group seen in the scope, and referable. Also the number of groups turned down per rule."""
+        out, rejected = [], {"not_unique": 0, "not_referable": 0}
+        for g in self.seen_by_group.values():
+            if len(g) > 1:
+                rejected["not_unique"] += 1
+            elif not self.referable[g[0]]:
+                rejected["not_referable"] += 1
+            else:
+                out.append(g[0])
+        return out, rejected
+
+    @cached_property
+    def families(self) -> tuple[dict[str, list[int]], dict[str, int]]:
+        """Family name -> object indices for names that may cover several instances. Every seen
+        member must be referable (no half-seen instance the viewer may have missed), and no
+        other family of the confusion group may be seen. Also the groups turned down per rule."""
+        out, rejected = {}, {"confusable_category_seen": 0, "instance_not_referable": 0}
+        for members in self.seen_by_group.values():
+            fams = {self.view.objects[i].family for i in members}
+            if len(fams) > 1:
+                rejected["confusable_category_seen"] += 1
+            elif not self.referable[members].all():
+                rejected["instance_not_referable"] += 1
+            else:
+                out[fams.pop()] = members
+        return out, rejected
+
+    @property
+    def ego_last(self) -> np.ndarray:
+        """(objects,) distance from the camera at the scope's last frame to each object's surface."""
+        return self.view.ego_distance[self.view.ego_rows[self.end - 1]]
+
+    @cached_property
+    def first_seen_frame(self) -> np.ndarray:
+        """(objects,) first frame (scope-relative) with >= seen_pixels, or -1."""
+        hit = self.pixels >= self.view.cfg.seen_pixels
+        first = hit.argmax(0)
+        return np.where(hit.any(0), first, -1)
+
+
+@dataclass
+class FrameTable:
+    """The per-frame columns the QA engine reads, as arrays (one row per frame)."""
+
+    t_s: np.ndarray  # (n,)
+    camera: np.ndarray  # (n, 3) camera centre
+    yaw_deg: np.ndarray  # (n,)
+    room: np.ndarray  # (n,) room id per frame (object array)
+    pixels: np.ndarray  # (n, objects) int32 visible pixels of each object
+    frame_pixels: int  # width * height
+
+
+class TrajectoryView:
+    """One walkthrough's ground truth, built from arrays (see `load_view` for the files)."""
+
+    def __init__(self, cfg: QAConfig, house_id: str, trajectory: int, scene: dict, frames: FrameTable,
+                 distance: np.ndarray, ego_frames: np.ndarray, ego_distance: np.ndarray, video_dir: str):
+        self.cfg = cfg
+        self.house_id = house_id
+        self.house_index = int(house_id.rsplit("_", 1)[1])
+        self.trajectory = trajectory
+        self.rooms = {r["id"]: r for r in scene["rooms"]}
+        self.objects = scene_objects(scene)
+        n = self.num_frames = len(frames.t_s)
+        self.fps = float(round((n - 1) / (frames.t_s[-1] - frames.t_s[0]), 6)) if n > 1 else 10.0
+        self.frame_pixels = frames.frame_pixels
+        self.camera, self.yaw_deg, self.frame_room = frames.camera, frames.yaw_deg, frames.room
+        self.pixels = frames.pixels
+        self.distance = distance  # (objects, objects) closest surface points, metres
+        # camera -> object surface distances at the last frame of every room run
+        self.ego_rows = {int(f): k for k, f in enumerate(ego_frames)}
+        self.ego_distance = ego_distance
+        self.full = Scope(self, 0, n, None, f"{video_dir}/video.mp4", f"{house_id}_t{trajectory:02d}")
+        self.room_clips = [Scope(self, a, b, room, f"{video_dir}/clips/{_room_slug(room)}.mp4",
+                                 f"{house_id}_t{trajectory:02d}_{_room_slug(room)}")
+                           for room, a, b in room_clip_ranges(self.frame_room, self.yaw_deg,
+                                                              cfg.room_clip_min_sweep_deg)]
+
+    @cached_property
+    def centers_xz(self) -> np.ndarray:
+        """(objects, 2) OBB centres in the floor plane."""
+        return np.array([o.center[[0, 2]] for o in self.objects]).reshape(-1, 2)
+
+    @cached_property
+    def footprints(self) -> np.ndarray:
+        """(objects, 5, 2) footprint points at `direction_footprint` (see SceneObject.footprint)."""
+        return np.array([o.footprint(self.cfg.direction_footprint) for o in self.objects]).reshape(-1, 5, 2)
+
+
+def scene_objects(scene: dict) -> list[SceneObject]:
+    objs = [o for o in scene["objects"] if o["instance_id"] <= OBJECT_ID_MAX]
+    return [SceneObject(i, o["instance_id"], o["category"], family(o["category"]), confusion_group(o["category"]),
+                        o["room_id"], np.asarray(o["obb"]["center"], float), np.asarray(o["obb"]["size"], float),
+                        float(o["obb"]["yaw_deg"])) for i, o in enumerate(objs)]
+
+
+def read_frame_table(path: Path, objects: list[SceneObject]) -> FrameTable:
+    t = pq.read_table(path, columns=["t_s", "x", "y", "z", "yaw_deg", "width", "height", "room_id", "visible"])
+    n = t.num_rows
+    vis = t["visible"].combine_chunks()
+    lens = pc.list_value_length(vis).to_numpy(zero_copy_only=False)
+    flat = vis.flatten()
+    ids = flat.field("instance_id").to_numpy()
+    px = flat.field("pixels").to_numpy()
+    rows = np.repeat(np.arange(n), lens)
+    lut = np.full(max(int(ids.max(initial=0)), OBJECT_ID_MAX) + 1, -1, np.int64)
+    for o in objects:
+        lut[o.instance_id] = o.index
+    cols = lut[ids]
+    keep = cols >= 0
+    pixels = np.zeros((n, len(objects)), np.int32)
+    pixels[rows[keep], cols[keep]] = px[keep]
+    return FrameTable(t["t_s"].to_numpy(), np.stack([t[c].to_numpy() for c in "xyz"], axis=1), t["yaw_deg"].to_numpy(),
+                      np.asarray(t["room_id"].to_pylist(), dtype=object), pixels,
+                      int(t["width"][0].as_py()) * int(t["height"][0].as_py()))
+
+
+def load_view(corpus: Path, house_dir: Path, traj_dir: Path, cfg: QAConfig, scene: dict | None = None,
+              geometry: dict | None = None) -> TrajectoryView:
+    """A view from a corpus's files: scene.json, traj_*/frames.parquet and geometry.npz."""
+    scene = scene if scene is not None else json.loads((house_dir / "scene.json").read_text())
+    geometry = geometry if geometry is not None else dict(np.load(house_dir / "geometry.npz"))
+    objects = scene_objects(scene)
+    order = _reindex(geometry["instance_ids"], [o.instance_id for o in objects], house_dir)
+    tname = traj_dir.name
+    if f"ego_frames_{tname}" not in geometry:
+        raise ValueError(f"{house_dir / 'geometry.npz'}: field ego_frames_{tname} missing (stale geometry)")
+    return TrajectoryView(cfg, house_dir.name, int(tname.rsplit("_", 1)[1]), scene,
+                          read_frame_table(traj_dir / "frames.parquet", objects),
+                          geometry["distance"][np.ix_(order, order)], geometry[f"ego_frames_{tname}"],
+                          geometry[f"ego_dist_{tname}"][:, order], traj_dir.relative_to(corpus).as_posix())
+
+
+def _room_slug(room_id: str) -> str:
+    return "room" + room_id.split("|")[-1]
+
+
+def _reindex(stored_ids, wanted_ids, house_dir: Path) -> np.ndarray:
+    pos = {int(i): k for k, i in enumerate(stored_ids)}
+    missing = [i for i in wanted_ids if i not in pos]
+    if missing:
+        raise ValueError(f"{house_dir / 'geometry.npz'}: field instance_ids lacks {missing[:5]} "
+                         "(stale geometry: rerun the geometry stage)")
+    return np.array([pos[i] for i in wanted_ids], np.int64)
+
+
+def room_run_ends(frame_room) -> np.ndarray:
+    """Last frame of every run of frames in one room (so every clip's last frame), ascending."""
+    fr = np.asarray(frame_room, dtype=object)
+    return np.append(np.flatnonzero(fr[1:] != fr[:-1]), len(fr) - 1)
+
+
+def room_clip_ranges(frame_room, yaw_deg, min_sweep_deg: float) -> list[tuple[str, int, int]]:
+    """One (room, start, end) per room: its longest contiguous run of frames, kept only if the
+    headings it covers span at least `min_sweep_deg` (the run holds the room's 360-degree scan)."""
+    best: dict[str, tuple[int, int]] = {}
+    n = len(frame_room)
+    a = 0
+    for b in range(1, n + 1):
+        if b == n or frame_room[b] != frame_room[a]:
+            room = frame_room[a]
+            if room is not None and (room not in best or b - a > best[room][1] - best[room][0]):
+                best[room] = (a, b)
+            a = b
+    out = []
+    for room, (a, b) in best.items():
+        span = np.ptp(np.unwrap(np.radians(yaw_deg[a:b])))
+        if np.degrees(span) >= min_sweep_deg:
+            out.append((room, a, b))
+    return sorted(out, key=lambda r: r[1])

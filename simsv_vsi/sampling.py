@@ -1,0 +1,21 @@
+"""Which frames a model sees: the uniform K-frame sampler shared by QA checks, training and eval.
+
+It is lmms-eval's VSI-Bench sampler (`np.linspace(0, n - 1, k)` truncated to int), so a
+question the QA engine checked as answerable from these frames is answerable from the frames
+the evaluated model gets.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DEFAULT_SAMPLE_COUNTS = (32, 64)
+
+
+def uniform_frame_indices(num_frames: int, k: int) -> np.ndarray:
+    """K frame indices spread evenly from the first to the last frame (all frames when n <= k)."""
+    if num_frames <= 0:
+        raise ValueError(f"a video needs at least one frame, got {num_frames}")
+    if num_frames <= k:
+        return np.arange(num_frames)
+    return np.linspace(0, num_frames - 1, k).astype(np.int64)

@@ -1,0 +1,191 @@
+"""One test per quality-control rule: a hand-made case that violates it is rejected, and the
+same case without the violation is accepted (so the test could fail both ways)."""
+
+import numpy as np
+import pytest
+
+from builder.qa.config import QAConfig
+from builder.qa.engine import trajectory_records
+from builder.qa.types.appearance import AppearancePool
+from builder.qa.types.closest import rel_distance
+from builder.qa.types.common import Rejections
+from builder.qa.types.direction import DirectionPool
+from builder.qa.types.measurement import abs_distance, counting, object_size
+from builder.qa.types.route import RoutePool
+from builder.qa.taxonomy import confusion_group, family
+from tests.fixtures.qa_scene import make_view, obj, square_room, visible
+
+CFG = QAConfig(sample_counts=(8,))
+
+
+def sizes(view, stats=None):
+    pool = object_size(view.full, CFG, stats or Rejections())
+    return sorted(c.fields["category"] for cl in pool.by_class.values() for c in cl)
+
+
+def test_salience_and_sampled_visibility():
+    objs = [obj(1, "sofa", "room|0", 2, 2), obj(2, "bed", "room|0", 6, 6), obj(3, "toilet", "room|0", 8, 2)]
+    px = visible(40, 3)
+    px[:, 1] = 150  # bed: 1.5 % of the frame at most, below salience (2 %)
+    px[:, 2] = 0
+    px[7, 2] = 500  # toilet: salient, but only in frame 7; the 8-frame sampler takes 0, 5, 11, ...
+    stats = Rejections()
+    assert sizes(make_view(objs, px), stats) == ["sofa"]
+    assert stats.counts["object_size_estimation:not_referable"] == 2
+    px[:, 1] = 500
+    px[:, 2] = 500
+    assert sizes(make_view(objs, px)) == ["bed", "sofa", "toilet"]
+
+
+def test_unambiguous_references_fold_subcategories_and_confusable_groups():
+    assert family("armchair") == "chair" and family("coffee table") == "table"
+    assert confusion_group("nightstand") == confusion_group("dining table")
+    objs = [obj(1, "chair", "room|0", 2, 2), obj(2, "armchair", "room|0", 6, 6),
+            obj(3, "nightstand", "room|0", 8, 2), obj(4, "coffee table", "room|0", 2, 8), obj(5, "sofa", "room|0", 5, 9)]
+    stats = Rejections()
+    assert sizes(make_view(objs, visible(40, 5)), stats) == ["sofa"]
+    assert stats.counts["object_size_estimation:not_unique"] == 2
+    # unseen instances do not make a reference ambiguous
+    px = visible(40, 5)
+    px[:, [1, 3]] = 0
+    assert sizes(make_view(objs, px)) == ["chair", "nightstand", "sofa"]
+
+
+def test_minimum_absolute_distance():
+    objs = [obj(1, "sofa", "room|0", 2, 2), obj(2, "bed", "room|0", 6, 2)]
+    d = np.array([[0, 0.1], [0.1, 0]])
+    stats = Rejections()
+    assert len(abs_distance(make_view(objs, visible(40, 2), distance=d).full, CFG, stats)) == 0
+    assert stats.counts["object_abs_distance:too_close"] == 2
+    assert len(abs_distance(make_view(objs, visible(40, 2), distance=d * 10).full, CFG, Rejections())) == 2
+
+
+@pytest.mark.parametrize("gap,ok", [(0.1, False), (0.5, True)])
+def test_ranking_margin(gap, ok):
+    cats = ["sofa", "bed", "toilet", "refrigerator", "bathtub"]
+    objs = [obj(i + 1, c, "room|0", i, 0) for i, c in enumerate(cats)]
+    d = np.full((5, 5), 9.0)
+    np.fill_diagonal(d, 0)
+    d[0, 1:] = d[1:, 0] = [1.0, 1.0 + gap, 3.0, 4.0]  # from the sofa: bed closest, toilet next
+    pool = rel_distance(make_view(objs, visible(40, 5), distance=d).full, CFG, Rejections())
+    answers_for_sofa = {ans for r, ans, _ in pool.options if r == 0}
+    assert ("bed" in answers_for_sofa) == ok
+
+
+def _direction(points, qtype="object_rel_direction_hard", size=(0.4, 0.5, 0.4)):
+    objs = [obj(i + 1, c, "room|0", x, z, size) for i, (c, (x, z)) in enumerate(zip(["sofa", "bed", "toilet"], points))]
+    stats = Rejections()
+    pool = DirectionPool(qtype, make_view(objs, visible(40, 3)).full, CFG, stats)
+    ok = {tuple(t) for t in pool.triples.tolist()}
+    return (0, 1, 2) in ok, stats
+
+
+def test_direction_angular_margin():
+    # standing at the sofa (5,5) facing the bed (5,8): the toilet at 88 degrees is 2 degrees off the
+    # front/back boundary of the hard type (rejected) but far from every easy boundary (accepted)
+    a = np.radians(88)
+    toilet = (5 - 3 * np.sin(a), 5 + 3 * np.cos(a))
+    ok, stats = _direction([(5, 5), (5, 8), toilet])
+    assert not ok and stats.counts["object_rel_direction_hard:near_boundary"] >= 1
+    assert _direction([(5, 5), (5, 8), toilet], "object_rel_direction_easy")[0]
+    a = np.radians(60)
+    assert _direction([(5, 5), (5, 8), (5 - 3 * np.sin(a), 5 + 3 * np.cos(a))])[0]
+
+
+def test_direction_minimum_separation_between_standing_and_facing():
+    ok, stats = _direction([(5, 5), (5, 5.6), (2, 6)])
+    assert not ok and stats.counts["object_rel_direction_hard:standing_facing_too_close"] >= 1
+    assert _direction([(5, 5), (5, 7), (2, 6)])[0]
+
+
+def test_direction_must_not_depend_on_where_one_stands():
+    # a 4 m long sofa: from its two ends the toilet is on different sides
+    ok, stats = _direction([(5, 5), (5, 8), (3.6, 5.4)], size=(4.0, 0.5, 0.4))
+    assert not ok and stats.counts["object_rel_direction_hard:depends_on_where_one_stands"] >= 1
+    assert _direction([(5, 5), (5, 8), (3.6, 5.4)], size=(0.4, 0.5, 0.4))[0]
+
+
+def _appearance(first_frames, n=200, onset=0):
+    cats = ["sofa", "bed", "toilet", "refrigerator", "bathtub"]
+    objs = [obj(i + 1, c, "room|0", i, 0) for i, c in enumerate(cats)]
+    px = np.zeros((n, 5), np.int32)
+    for k, f in enumerate(first_frames):
+        px[f:f + onset, k] = 5  # a sliver before it is clearly visible
+        px[f + onset:, k] = 500
+    stats = Rejections()
+    pool = AppearancePool(make_view(objs, px, cfg=QAConfig(sample_counts=(32,))).full, QAConfig(sample_counts=(32,)), stats)
+    return pool, stats
+
+
+def test_appearance_minimum_gap():
+    pool, _ = _appearance([0, 40, 80, 120, 135])  # the last two 1.5 s apart
+    assert sorted(pool.chains) == [(0, 1, 2, 3), (0, 1, 2, 4)]
+    assert sorted(_appearance([0, 40, 80, 120, 160])[0].chains) == sorted(
+        [(0, 1, 2, 3), (0, 1, 2, 4), (0, 1, 3, 4), (0, 2, 3, 4), (1, 2, 3, 4)])
+
+
+def test_appearance_onset_must_be_quick():
+    pool, stats = _appearance([0, 40, 80, 120, 160], onset=15)  # 1.5 s of sliver before it shows
+    assert not pool.chains and stats.counts["obj_appearance_order:slow_onset"] == 5
+    assert _appearance([0, 40, 80, 120, 160], onset=5)[0].chains
+
+
+def test_appearance_order_survives_frame_sampling():
+    # 2,000 frames, 32 samples: one sample every ~6.4 s, so first appearances 2.5 s apart can fall
+    # between the same two samples and look simultaneous
+    pool, _ = _appearance([0, 500, 1000, 1025, 1500], n=2000)
+    assert all(not ({2, 3} <= set(c)) for c in pool.chains)
+    assert (0, 1, 2, 4) in pool.chains
+
+
+def test_counting_is_scoped_to_the_room():
+    rooms = [square_room("room|0", 0, 0, 5, 5), square_room("room|1", 5, 0, 10, 5)]
+    objs = [obj(1, "chair", "room|0", 1, 1), obj(2, "chair", "room|0", 3, 3), obj(3, "chair", "room|1", 7, 2),
+            obj(4, "sofa", "room|0", 2, 4)]
+    n = 60
+    frame_room = ["room|0"] * 40 + ["room|1"] * 20
+    yaw = np.r_[np.linspace(0, 360, 40), np.zeros(20)]
+    px = visible(n, 4)
+    px[40:, :] = 0
+    px[:40, 2] = 0  # the chair of room 1 is not seen from room 0
+    view = make_view(objs, px, rooms, frame_room, yaw)
+    clip = view.room_clips[0]
+    assert clip.room_id == "room|0" and len(view.room_clips) == 1  # room 1 has no full scan
+    pool = counting(clip, CFG, Rejections())
+    got = {c.fields["category"]: c.value for cl in pool.by_class.values() for c in cl}
+    assert got == {"chair": 2.0, "sofa": 1.0}
+    px[:40, 2] = 500  # now it is seen through the door: "how many chairs in this room" is ambiguous
+    stats = Rejections()
+    pool = counting(make_view(objs, px, rooms, frame_room, yaw).room_clips[0], CFG, stats)
+    assert "chair" not in {c.fields["category"] for cl in pool.by_class.values() for c in cl}
+    assert stats.counts["object_counting:scope_mismatch"] == 1
+
+
+def test_route_turns_away_from_boundaries():
+    def route(end):
+        objs = [obj(1, "sofa", "room|0", 5, 1), obj(2, "bed", "room|0", 5, 5), obj(3, "toilet", "room|0", *end)]
+        pool = RoutePool(make_view(objs, visible(40, 3)).full, CFG, Rejections())
+        return {tuple(r[0]): r[1] for r in pool.routes}.get((0, 1, 2))
+
+    # walking +z from the sofa to the bed; -x is to the right (right-handed, y up)
+    assert route((1, 5)) == ["turn right"]
+    assert route((9, 5)) == ["turn left"]
+    assert route((5.3, 1.5)) == ["turn back"]
+    a = np.radians(47)  # 2 degrees past the straight/turn boundary of 45 degrees
+    assert route((5 - 3 * np.sin(a), 5 + 3 * np.cos(a))) is None
+
+
+def test_whole_trajectory_is_deterministic_and_path_independent():
+    cats = ["sofa", "bed", "toilet", "refrigerator", "bathtub", "chair", "tv", "lamp"]
+    rng = np.random.default_rng(0)
+    objs = [obj(i + 1, c, "room|0", *rng.uniform(0.5, 9.5, 2)) for i, c in enumerate(cats)]
+    px = np.zeros((300, len(cats)), np.int32)
+    for k in range(len(cats)):
+        px[30 * k:, k] = 500
+    a = trajectory_records(make_view(objs, px), CFG, Rejections())
+    b = trajectory_records(make_view(objs, px, video_dir="elsewhere/renamed"), CFG, Rejections())
+    assert len(a) > 20
+    strip = lambda rs: [{k: v for k, v in vars(r).items() if k != "video"} for r in rs]  # noqa: E731
+    assert strip(a) == strip(b)
+    c = trajectory_records(make_view(objs, px, cfg=QAConfig(sample_counts=(8,), seed=1)), QAConfig(sample_counts=(8,), seed=1), Rejections())
+    assert strip(c) != strip(a)

@@ -1,0 +1,58 @@
+"""Number formatting and multiple-choice balance."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from builder.qa.choices import AnswerPrior, numeric_options, shuffle_options
+from simsv_vsi.answers import format_number, option_text
+from simsv_vsi.sampling import uniform_frame_indices
+
+
+@pytest.mark.parametrize("value,decimals,text", [
+    (35.300000000000004, 1, "35.3"), (19.400000000000002, 1, "19.4"), (2.25, 1, "2.2"), (2.35, 1, "2.4"),
+    (45.0, 0, "45"), (139.32, 0, "139"), (-0.01, 1, "0.0"), (0.05, 1, "0.0"), (7, 1, "7.0")])
+def test_format_number_has_no_float_noise(value, decimals, text):
+    assert format_number(value, decimals) == text
+
+
+def test_letters_are_uniform_and_answer_kept():
+    rng = np.random.default_rng(0)
+    letters = Counter()
+    for _ in range(4000):
+        opts, letter = shuffle_options(["right", "x", "y", "z"], 0, rng)
+        assert option_text(opts["ABCD".index(letter)]) == "right"
+        letters[letter] += 1
+    assert all(abs(letters[c] / 4000 - 0.25) < 0.03 for c in "ABCD")
+
+
+def test_numeric_options_rank_is_uniform_and_options_distinct():
+    prior = AnswerPrior(quantiles=tuple(np.geomspace(0.3, 9.0, 21)))
+    rng = np.random.default_rng(1)
+    ranks = Counter()
+    for _ in range(3000):
+        answer = prior.draw(rng)
+        opts = numeric_options(answer, 1, prior, rng, 4, 0.15)
+        vals = [float(o) for o in opts]
+        assert opts[0] == format_number(answer, 1) and len(set(opts)) == 4
+        assert all(abs(a - b) >= 0.15 * min(a, b) - 1e-9 for i, a in enumerate(vals) for b in vals[i + 1:])
+        ranks[sorted(vals).index(vals[0])] += 1
+    # exchangeable options: the answer is the largest as often as the smallest
+    assert all(abs(ranks[r] / 3000 - 0.25) < 0.04 for r in range(4)), ranks
+
+
+def test_count_options_are_distinct_integers():
+    prior = AnswerPrior(values=(1, 2, 3, 4, 5), probs=(0.4, 0.3, 0.15, 0.1, 0.05))
+    rng = np.random.default_rng(2)
+    for answer in (1, 2, 5, 7):
+        opts = numeric_options(answer, 0, prior, rng)
+        assert opts[0] == str(answer) and len(set(opts)) == 4 and all(o.isdigit() for o in opts)
+    assert numeric_options(1, 0, AnswerPrior(values=(1, 2), probs=(0.5, 0.5)), rng) is None
+
+
+def test_uniform_frame_indices_match_lmms_eval():
+    assert uniform_frame_indices(10, 32).tolist() == list(range(10))
+    idx = uniform_frame_indices(1605, 32)
+    assert len(idx) == 32 and idx[0] == 0 and idx[-1] == 1604
+    assert idx.tolist() == np.linspace(0, 1604, 32, dtype=int).tolist()
