@@ -69,7 +69,7 @@ def cmd_qa(a) -> int:
     from builder.qa.run import generate_corpus_qa
 
     summary = generate_corpus_qa(Path(a.corpus), _qa_config(a), types=a.types, clips=not a.no_clips,
-                                 show_progress=not a.quiet)
+                                 show_progress=not a.quiet, workers=a.workers)
     print(summary.line(Path(a.corpus) / "qa"))
     return 0
 
@@ -120,7 +120,7 @@ def cmd_audit(a) -> int:
 def cmd_bench_qa(a) -> int:
     from builder.qa.bench import bench_qa
 
-    print(bench_qa(Path(a.corpus), repeats=a.repeats))
+    print(bench_qa(Path(a.corpus), repeats=a.repeats, workers=a.workers))
     return 0
 
 
@@ -156,6 +156,7 @@ def make_parser() -> argparse.ArgumentParser:
     bq = bs.add_parser("qa", help="QA records per second from a corpus's stored metadata")
     bq.add_argument("--corpus", required=True)
     bq.add_argument("--repeats", type=int, default=3)
+    bq.add_argument("--workers", type=int, default=1, help="also time this many processes")
     bq.set_defaults(func=cmd_bench_qa)
 
     def qa_args(q):
@@ -170,6 +171,7 @@ def make_parser() -> argparse.ArgumentParser:
     qa_args(q)
     q.add_argument("--types", nargs="+", help="only these question types")
     q.add_argument("--no-clips", action="store_true", help="do not write room clip videos")
+    q.add_argument("--workers", type=int, default=1, help="processes (houses run in parallel; same output)")
     q.set_defaults(func=cmd_qa)
 
     qp = sub.add_parser("qa-priors", help="measure the answer distributions numeric MC distractors come from")

@@ -134,7 +134,7 @@ def sample_mix(name: str, records: pa.Table, size: int | None, seed: int) -> pa.
                              f"{rows.num_rows}; lower the size (largest possible: {max_size(name, records)}) "
                              "or generate more houses")
         order = _spread_order(rows["id"].to_pylist(), rows["house_id"].to_pylist(), seed)
-        parts.append(rows.take(order[:n]))
+        parts.append(rows.take(pa.array(order[:n], pa.int64())))
     return _sort(pa.concat_tables(parts)) if parts else records.slice(0, 0)
 
 

@@ -1,40 +1,45 @@
 """`simsv bench qa`: QA records per second from stored metadata (scene.json, frames.parquet,
-geometry.npz), one process. Reading the metadata is timed; the one-off geometry stage and
-room clip videos are not (run `simsv qa` once first). Prints figures; asserts nothing."""
+geometry.npz). Reading the metadata is timed; the one-off geometry stage and the room clip
+videos are not (run `simsv qa` once first). Prints figures; asserts nothing."""
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from pathlib import Path
 
-import numpy as np
-
 from builder.qa.config import QAConfig
-from builder.qa.engine import trajectory_records
-from builder.qa.run import finished_houses, trajectories
-from builder.qa.types.common import Rejections
-from builder.qa.view import load_view
+from builder.qa.run import finished_houses, house_records
 
 
-def bench_qa(corpus: Path, repeats: int = 3, cfg: QAConfig | None = None) -> str:
+def _pass(corpus: Path, houses: list[Path], cfg: QAConfig, workers: int) -> int:
+    jobs = [(corpus, h, cfg, _no_mesh, None, ("oe", "mc"), False) for h in houses]
+    if workers == 1:
+        return sum(len(house_records(*j)[0]) for j in jobs)
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return sum(len(r[0]) for r in pool.starmap(house_records, jobs))
+
+
+def _no_mesh(asset_id: str):
+    raise RuntimeError("geometry.npz missing: the benchmark reads stored metadata only")
+
+
+def bench_qa(corpus: Path, repeats: int = 3, workers: int = 1, cfg: QAConfig | None = None) -> str:
     cfg = cfg or QAConfig()
+    corpus = Path(corpus)
     houses = finished_houses(corpus)
     missing = [h for h in houses if not (h / "geometry.npz").exists()]
     if missing:
         raise FileNotFoundError(f"{missing[0] / 'geometry.npz'}: missing; run `simsv qa --corpus {corpus}` once first")
-    rates, n, n_traj = [], 0, 0
-    for _ in range(repeats):
-        n, n_traj = 0, 0
-        t0 = time.perf_counter()
-        for h in houses:
-            scene = json.loads((h / "scene.json").read_text())
-            with np.load(h / "geometry.npz") as z:
-                geometry = {k: z[k] for k in z.files}
-            for t in trajectories(h):
-                n += len(trajectory_records(load_view(corpus, h, t, cfg, scene, geometry), cfg, Rejections()))
-                n_traj += 1
-        rates.append(n / (time.perf_counter() - t0))
-    return (f"bench qa: {len(houses)} houses, {n_traj} walkthroughs, {n} records per pass, {repeats} passes\n"
-            f"  records/s : median {statistics.median(rates):8.0f}   best {max(rates):8.0f}   (one process)")
+    lines = []
+    for w in sorted({1, workers}):
+        rates = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            n = _pass(corpus, houses, cfg, w)
+            rates.append(n / (time.perf_counter() - t0))
+        lines.append(f"  {w} process{'es' if w > 1 else '  '}: median {statistics.median(rates):7.0f} records/s"
+                     f"   best {max(rates):7.0f}")
+    return "\n".join([f"bench qa: {len(houses)} houses, {n} records per pass, {repeats} passes", *lines])

@@ -22,7 +22,7 @@ class QAConfig:
     # "salient" if it covers >= salience_fraction of the frame in some frame. A referenced
     # instance must be salient; every seen instance of the same name counts for ambiguity.
     seen_pixels: int = 1
-    salience_fraction: float = 0.02
+    salience_fraction: float = 0.01
     # Answerable under frame sampling: every referenced instance covers >= sampled_fraction of
     # the frame in at least one of the K frames the uniform sampler picks, for every K here.
     sample_counts: tuple[int, ...] = DEFAULT_SAMPLE_COUNTS

@@ -84,9 +84,33 @@ class QASummary:
                 f"in {self.seconds:.1f} s -> {out}")
 
 
+def house_records(corpus: Path, hdir: Path, cfg: QAConfig, load_mesh=None, types=None,
+                  formats: tuple[str, ...] = ("oe", "mc"), clips: bool = True) -> tuple[list[QARecord], Rejections, int]:
+    """Geometry (once), room clips (once) and the records of every trajectory of one house."""
+    if load_mesh is None:
+        from builder.assets.catalog import default_catalog
+        load_mesh = default_catalog().load_mesh
+    stats = Rejections()
+    geometry = ensure_geometry(hdir, load_mesh)
+    scene = json.loads((hdir / "scene.json").read_text())
+    records: list[QARecord] = []
+    trajs = trajectories(hdir)
+    for tdir in trajs:
+        view = load_view(corpus, hdir, tdir, cfg, scene, geometry)
+        if clips:
+            cut_clips(corpus, tdir / "video.mp4", [(s.video, s.start, s.end) for s in view.room_clips], view.fps)
+        records.extend(trajectory_records(view, cfg, stats, types, formats))
+    return records, stats, len(trajs)
+
+
+def _house_job(args):
+    return house_records(*args)
+
+
 def generate_corpus_qa(corpus: Path, cfg: QAConfig, load_mesh=None, types: list[str] | None = None,
                        formats: tuple[str, ...] = ("oe", "mc"), clips: bool = True,
-                       show_progress: bool = True) -> QASummary:
+                       show_progress: bool = True, workers: int = 1) -> QASummary:
+    """Every house's records, in house order whatever the worker count (same bytes)."""
     corpus = Path(corpus)
     types = [question_type(t).name for t in types] if types else None
     houses = finished_houses(corpus)
@@ -96,18 +120,23 @@ def generate_corpus_qa(corpus: Path, cfg: QAConfig, load_mesh=None, types: list[
     stats = Rejections()
     records: list[QARecord] = []
     n_traj = 0
-    for hdir in tqdm(houses, desc="qa", unit="house", disable=not show_progress):
-        if load_mesh is None:
-            from builder.assets.catalog import default_catalog
-            load_mesh = default_catalog().load_mesh
-        geometry = ensure_geometry(hdir, load_mesh)
-        scene = json.loads((hdir / "scene.json").read_text())
-        for tdir in trajectories(hdir):
-            view = load_view(corpus, hdir, tdir, cfg, scene, geometry)
-            if clips:
-                cut_clips(corpus, tdir / "video.mp4", [(s.video, s.start, s.end) for s in view.room_clips], view.fps)
-            records.extend(trajectory_records(view, cfg, stats, types, formats))
-            n_traj += 1
+    jobs = [(corpus, h, cfg, load_mesh, types, formats, clips) for h in houses]
+    if workers > 1:
+        import multiprocessing
+
+        pool = multiprocessing.get_context("fork").Pool(workers)
+        results = pool.imap(_house_job, jobs)
+    else:
+        pool, results = None, map(_house_job, jobs)
+    try:
+        for recs, house_stats, nt in tqdm(results, total=len(jobs), desc="qa", unit="house", disable=not show_progress):
+            records.extend(recs)
+            stats.counts.update(house_stats.counts)
+            n_traj += nt
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
     out = corpus / "qa"
     write_bytes_atomic(out / "records.parquet", write_records(records_table(records)))
     write_text_atomic(out / "qa_config.json", json.dumps(cfg.to_dict(), indent=1, sort_keys=True) + "\n")

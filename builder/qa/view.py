@@ -8,7 +8,7 @@ cuts the walkthrough into scopes: the whole video, and one clip per room holding
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -60,6 +60,7 @@ class Scope:
     room_id: str | None  # the clip's room, None for the whole walkthrough
     video: str  # mp4 path relative to the corpus root
     video_id: str
+    cache: dict = field(default_factory=dict)  # per-scope results shared by question types
 
     @property
     def num_frames(self) -> int:

@@ -26,7 +26,7 @@ def sizes(view, stats=None):
 def test_salience_and_sampled_visibility():
     objs = [obj(1, "sofa", "room|0", 2, 2), obj(2, "bed", "room|0", 6, 6), obj(3, "toilet", "room|0", 8, 2)]
     px = visible(40, 3)
-    px[:, 1] = 150  # bed: 1.5 % of the frame at most, below salience (2 %)
+    px[:, 1] = 80  # bed: 0.8 % of the frame at most, below salience (1 %)
     px[:, 2] = 0
     px[7, 2] = 500  # toilet: salient, but only in frame 7; the 8-frame sampler takes 0, 5, 11, ...
     stats = Rejections()

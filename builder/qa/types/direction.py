@@ -42,30 +42,41 @@ def boundary_margin(qtype: str, signed_deg: np.ndarray) -> np.ndarray:
     return np.abs(a - np.asarray(BOUNDARIES[qtype])).min(-1)
 
 
+def _triple_geometry(scope: Scope) -> dict:
+    """Angles of every ordered triple of unique objects sharing a room, shared by the three
+    levels (computed once per scope). `foot_angles` (T, 125): every standing point x facing
+    point x query point of the three footprints."""
+    if "direction" not in scope.cache:
+        view = scope.view
+        by_room: dict[str, list[int]] = {}
+        for i in scope.unique[0]:
+            by_room.setdefault(view.objects[i].room_id, []).append(i)
+        triples = np.array([t for m in by_room.values() for t in itertools.permutations(m, 3)],
+                           np.int64).reshape(-1, 3)
+        centers, feet = view.centers_xz, view.footprints
+        P, O, Q = (centers[triples[:, k]] for k in range(3))
+        sp = feet[triples[:, 0]][:, :, None, None]
+        fp = feet[triples[:, 1]][:, None, :, None]
+        qp = feet[triples[:, 2]][:, None, None, :]
+        scope.cache["direction"] = {
+            "triples": triples, "sep": np.linalg.norm(O - P, axis=1), "qsep": np.linalg.norm(Q - P, axis=1),
+            "angle": signed_angle_deg(O - P, Q - P),
+            "foot_angles": signed_angle_deg(fp - sp, qp - sp).reshape(len(triples), 125)}
+    return scope.cache["direction"]
+
+
 class DirectionPool(Pool):
     """All accepted (positioning, orienting, querying) triples of the scope, judged at once;
     draws a class uniformly, then a triple of that class."""
 
     def __init__(self, qtype: str, scope: Scope, cfg: QAConfig, stats: Rejections):
         self.qtype, self.view = qtype, scope.view
-        objs = self.view.objects
-        by_room: dict[str, list[int]] = {}
-        for i in unique_objects(scope, stats, qtype):
-            by_room.setdefault(objs[i].room_id, []).append(i)
-        triples = np.array([t for m in by_room.values() for t in itertools.permutations(m, 3)],
-                           np.int64).reshape(-1, 3)
-        centers, feet = self.view.centers_xz, self.view.footprints
-        P, O, Q = (centers[triples[:, k]] for k in range(3))
-        sep = np.linalg.norm(O - P, axis=1)
-        qsep = np.linalg.norm(Q - P, axis=1)
-        angle = signed_angle_deg(O - P, Q - P)
+        g = _triple_geometry(scope)
+        unique_objects(scope, stats, qtype)  # count the names turned down against this type
+        triples, sep, qsep, angle = g["triples"], g["sep"], g["qsep"], g["angle"]
         margin = boundary_margin(qtype, angle)
         cls = classify(qtype, angle)
-        # every standing point x every facing point x every query point, per triple
-        sp = feet[triples[:, 0]][:, :, None, None]
-        fp = feet[triples[:, 1]][:, None, :, None]
-        qp = feet[triples[:, 2]][:, None, None, :]
-        robust = (classify(qtype, signed_angle_deg(fp - sp, qp - sp)) == cls[:, None, None, None]).all((1, 2, 3))
+        robust = (classify(qtype, g["foot_angles"]) == cls[:, None]).all(1)
         rules = [("standing_facing_too_close", sep < cfg.direction_min_separation_m),
                  ("query_too_close", qsep < cfg.direction_min_query_m),
                  ("near_boundary", margin < cfg.direction_margin_deg),

@@ -34,7 +34,7 @@ def counting(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
             stats(t, "count_above_max")
             continue
         out.append(Candidate((fam,), {"category": fam}, [ref("category", fam, _ids(view, in_room))],
-                             {"room_id": scope.room_id}, value=float(len(in_room))))
+                             {"room_id": scope.room_id}, value=float(len(in_room)), cls=str(len(in_room))))
     return ListPool(out)
 
 

@@ -1,0 +1,1 @@
+"""One module per question family; each builds a pool of checked candidates for one video."""
