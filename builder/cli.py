@@ -106,7 +106,7 @@ def cmd_audit(a) -> int:
     path = Path(a.records) if a.records else Path(a.corpus) / "qa" / "records.parquet"
     if not path.exists():
         raise FileNotFoundError(f"{path}: no QA records; run `simsv qa` first")
-    report = audit(read_records(path), seed=a.seed, tolerance_points=a.tolerance)
+    report = audit(read_records(path), seed=a.seed, tolerance_points=a.tolerance, folds=a.folds)
     text = audit_markdown(report)
     if a.out:
         from builder.io import write_text_atomic
@@ -192,7 +192,8 @@ def make_parser() -> argparse.ArgumentParser:
     au = sub.add_parser("audit", help="answer distributions and blind baselines per question type")
     au.add_argument("--corpus", help="corpus whose qa/records.parquet to audit")
     au.add_argument("--records", help="a records parquet instead")
-    au.add_argument("--seed", type=int, default=0, help="split seed (held-out houses)")
+    au.add_argument("--seed", type=int, default=0, help="seed of the house folds")
+    au.add_argument("--folds", type=int, default=5, help="cross-validation folds over houses")
     au.add_argument("--tolerance", type=float, default=5.0, help="allowed blind accuracy above chance, points")
     au.add_argument("--out", help="also write the Markdown report here")
     au.set_defaults(func=cmd_audit)
