@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from builder.houses.spec import House
 from builder.io import npz_bytes, write_bytes_atomic, write_text_atomic
+from builder.qa.balance import balance_answers
 from builder.qa.clips import cut_clips
 from builder.qa.config import QAConfig
 from builder.qa.engine import trajectory_records
@@ -137,6 +138,9 @@ def generate_corpus_qa(corpus: Path, cfg: QAConfig, load_mesh=None, types: list[
         if pool is not None:
             pool.close()
             pool.join()
+    records, dropped = balance_answers(records, cfg.seed)
+    for qtype, n in dropped.items():
+        stats(qtype, "answer_class_balanced", n)
     out = corpus / "qa"
     write_bytes_atomic(out / "records.parquet", write_records(records_table(records)))
     write_text_atomic(out / "qa_config.json", json.dumps(cfg.to_dict(), indent=1, sort_keys=True) + "\n")
