@@ -76,13 +76,15 @@ def cmd_qa(a) -> int:
 
 def cmd_qa_priors(a) -> int:
     from builder.io import write_text_atomic
-    from builder.qa.priors import measure_priors, priors_json
+    from builder.assets.catalog import default_catalog
+    from builder.qa.priors import measure_priors, placed_sizes, priors_json
     from builder.qa.run import generate_corpus_qa
     from simsv_vsi.records import read_records
 
     corpus = Path(a.corpus)
     generate_corpus_qa(corpus, _qa_config(a), formats=("oe",), clips=False, show_progress=not a.quiet)
     priors = measure_priors(read_records(corpus / "qa" / "records.parquet"), a.source or corpus.name)
+    priors["object_size_by_category"] = placed_sizes(default_catalog())
     write_text_atomic(Path(a.out), priors_json(priors))
     print(f"answer priors of {', '.join(priors['types'])} -> {a.out}")
     return 0

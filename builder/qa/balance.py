@@ -17,6 +17,10 @@ from collections import Counter, defaultdict
 
 from simsv_vsi.records import QARecord
 
+# types whose options are categories: a category should win as often as chance says when it
+# is offered (for appearance order: come first)
+CATEGORY_TYPES = ("object_rel_distance", "obj_spatiotemporal_distance", "obj_appearance_order")
+CATEGORY_ROUNDS = 2
 BALANCED_TYPES = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard",
                   "route_planning")
 MIN_SHARE = 0.03
@@ -43,4 +47,47 @@ def balance_answers(records: list[QARecord], seed: int) -> tuple[list[QARecord],
             for r in sorted(v, key=lambda r: (_u(seed, r.id), r.id))[n_min:]:
                 drop.add(r.id)
                 dropped[qtype] += 1
-    return [r for r in records if r.id not in drop], dropped
+    kept = [r for r in records if r.id not in drop]
+    kept, cat_dropped = _balance_categories(kept, seed)
+    return kept, dropped + cat_dropped
+
+
+def _events(r: QARecord) -> tuple[list, list]:
+    """(what happened, what could have happened with chance 1/k each) for a record whose
+    options are categories. Relative distance is judged per reference ("closest to the bed");
+    appearance order per position of each category."""
+    if r.question_type == "obj_appearance_order":
+        order = r.answer_value.split(", ")
+        return list(zip(order, range(len(order)))), [(c, p) for c in order for p in range(len(order))]
+    offered = [o.split(". ", 1)[1] for o in r.options]
+    if r.question_type == "object_rel_distance":
+        ref = next(o.category for o in r.objects if o.role == "reference")
+        return [(ref, r.answer_value)], [(ref, c) for c in offered]
+    return [r.answer_value], offered
+
+
+def _balance_categories(records: list[QARecord], seed: int) -> tuple[list[QARecord], Counter]:
+    """Thin records so that what a blind model could learn from category names alone (which
+    categories tend to be closest to a bed, to the camera at the end, to appear first) holds
+    no more often than chance: each event is kept in proportion (chance count / actual count),
+    by a hash of (seed, id); two rounds, each with a fresh draw, settle the counts."""
+    dropped: Counter = Counter()
+    for qtype in CATEGORY_TYPES:
+        ids = {r.id for r in records if r.question_type == qtype}
+        for rnd in range(CATEGORY_ROUNDS):
+            group = [r for r in records if r.id in ids]
+            if not group:
+                break
+            happened, expected = Counter(), Counter()
+            for r in group:
+                h, offered = _events(r)
+                happened.update(h)
+                for e in offered:
+                    expected[e] += 1 / len(r.options)
+            for r in group:
+                keep = min(min(1.0, expected[e] / happened[e]) for e in _events(r)[0])
+                if _u(seed, f"{rnd}:{r.id}") / 2.0 ** 64 >= keep:  # a fresh draw each round
+                    ids.discard(r.id)
+                    dropped[qtype] += 1
+        records = [r for r in records if r.question_type != qtype or r.id in ids]
+    return records, dropped

@@ -22,7 +22,6 @@ import numpy as np
 from simsv_vsi.answers import format_number, letter_options, rounded
 
 PRIORS_PATH = Path(__file__).with_name("answer_priors.json")
-MAX_DRAWS = 200
 
 
 @dataclass(frozen=True)
@@ -33,8 +32,11 @@ class AnswerPrior:
     quantiles: tuple[float, ...] = ()
     values: tuple[int, ...] = ()
     probs: tuple[float, ...] = ()
+    samples: tuple[float, ...] = ()  # an empirical distribution: draw one uniformly
 
     def draw(self, rng: np.random.Generator) -> float:
+        if self.samples:
+            return float(self.samples[rng.integers(len(self.samples))])
         if self.values:
             return float(rng.choice(self.values, p=self.probs))
         q = np.log(self.quantiles)
@@ -46,8 +48,20 @@ class AnswerPrior:
 @lru_cache(maxsize=None)
 def answer_priors(path: str = str(PRIORS_PATH)) -> dict[str, AnswerPrior]:
     raw = json.loads(Path(path).read_text())
-    return {k: AnswerPrior(tuple(v.get("quantiles", ())), tuple(v.get("values", ())), tuple(v.get("probs", ())))
-            for k, v in raw["types"].items()}
+    out = {k: AnswerPrior(tuple(v.get("quantiles", ())), tuple(v.get("values", ())), tuple(v.get("probs", ())))
+           for k, v in raw["types"].items()}
+    # Object sizes depend on the category named in the question, so their distractors come
+    # from the sizes the house generator gives that category (`simsv qa-priors`).
+    for cat, sizes in raw.get("object_size_by_category", {}).items():
+        out[f"object_size_estimation/{cat}"] = AnswerPrior(samples=tuple(sizes))
+    return out
+
+
+def prior_for(priors: dict[str, AnswerPrior], qtype: str, category: str | None) -> AnswerPrior | None:
+    """The distractor distribution of a question; None when there is no fair one."""
+    if qtype == "object_size_estimation":
+        return priors.get(f"{qtype}/{category}")
+    return priors[qtype]
 
 
 def shuffle_options(options: list[str], correct: int, rng: np.random.Generator) -> tuple[list[str], str]:
@@ -59,7 +73,10 @@ def shuffle_options(options: list[str], correct: int, rng: np.random.Generator) 
 
 def numeric_options(answer: float, decimals: int, prior: AnswerPrior, rng: np.random.Generator,
                     n: int = 4, min_gap_rel: float = 0.15) -> list[str] | None:
-    """`n` printed numbers, the answer first; None if the prior cannot supply distinct ones."""
+    """`n` printed numbers, the answer first, or None when this one draw does not give options
+    `min_gap_rel` apart. There is deliberately no retry: retrying until distractors fit would
+    favour answers in crowded ranges (fewer draws fit near them), which a blind model learns;
+    the caller moves on to another question instead."""
     if prior.values:  # counts: distinct integers drawn from the pmf without replacement
         vals, p = np.asarray(prior.values), np.asarray(prior.probs, float)
         keep = (vals != round(answer)) & (vals > 0)
@@ -67,13 +84,8 @@ def numeric_options(answer: float, decimals: int, prior: AnswerPrior, rng: np.ra
             return None
         pick = rng.choice(vals[keep], n - 1, replace=False, p=p[keep] / p[keep].sum())
         return [format_number(v, decimals) for v in (round(answer), *pick.tolist())]
-    chosen = [rounded(answer, decimals)]
-    for _ in range(MAX_DRAWS):
-        if len(chosen) == n:
-            break
-        v = rounded(prior.draw(rng), decimals)
-        if v > 0 and all(abs(v - c) >= min_gap_rel * min(v, c) for c in chosen):
-            chosen.append(v)
-    if len(chosen) < n:
+    chosen = [rounded(answer, decimals)] + [rounded(prior.draw(rng), decimals) for _ in range(n - 1)]
+    if any(v <= 0 for v in chosen) or any(abs(a - b) < min_gap_rel * min(a, b)
+                                          for i, a in enumerate(chosen) for b in chosen[i + 1:]):
         return None
     return [format_number(v, decimals) for v in chosen]

@@ -11,7 +11,7 @@ import json
 
 import numpy as np
 
-from builder.qa.choices import answer_priors, numeric_options, shuffle_options
+from builder.qa.choices import answer_priors, numeric_options, prior_for, shuffle_options
 from builder.qa.config import QAConfig
 from builder.qa.types.appearance import AppearancePool
 from builder.qa.types.closest import rel_distance, spatiotemporal
@@ -40,6 +40,7 @@ POOLS = {
 assert set(POOLS) == set(QUESTION_TYPES), "every registered type needs a generator"
 FORMAT_CODE = {"oe": 1, "mc": 2}
 INT63 = (1 << 63) - 1
+SLOT_TRIES = 20  # questions a slot may try (multiple choice needs fair options) before it stays empty
 
 
 def slot_seed(seed: int, house_index: int, trajectory: int, qtype: str, fmt: str, slot: int) -> np.random.SeedSequence:
@@ -60,15 +61,20 @@ def trajectory_records(view: TrajectoryView, cfg: QAConfig, stats: Rejections,
                 for slot in _slots(view, scope, cfg):
                     ss = slot_seed(cfg.seed, view.house_index, view.trajectory, name, fmt, slot)
                     rng = np.random.default_rng(ss)
-                    cand = pool.draw(rng, used)
-                    if cand is None:
-                        stats(name, "pool_exhausted")
-                        break
-                    used.add(cand.key)
-                    rec = _record(view, scope, qt, fmt, slot, cand, rng, priors, cfg, int(ss.generate_state(1, np.uint64)[0]) & INT63)
+                    rec = None
+                    for _ in range(SLOT_TRIES):
+                        cand = pool.draw(rng, used)
+                        if cand is None:
+                            break
+                        used.add(cand.key)  # tried once: not asked again in this video and format
+                        rec = _record(view, scope, qt, fmt, slot, cand, rng, priors, cfg,
+                                      int(ss.generate_state(1, np.uint64)[0]) & INT63)
+                        if rec is not None:
+                            break
+                        stats(name, "no_fair_options")
                     if rec is None:
-                        stats(name, "no_distinct_options")
-                        continue
+                        stats(name, "slot_empty")
+                        break
                     out.append(rec)
     return out
 
@@ -90,7 +96,9 @@ def _record(view: TrajectoryView, scope: Scope, qt: QuestionType, fmt: str, slot
         answer_value = format_number(cand.value, qt.decimals)
         answer = answer_value
         if fmt == "mc":
-            texts = numeric_options(cand.value, qt.decimals, priors[qt.name], rng, qt.num_options, cfg.mc_min_option_gap_rel)
+            prior = prior_for(priors, qt.name, cand.fields.get("category"))
+            texts = None if prior is None else numeric_options(cand.value, qt.decimals, prior, rng, qt.num_options,
+                                                                 cfg.mc_min_option_gap_rel)
             if texts is None:
                 return None
             options, answer = shuffle_options(texts, 0, rng)

@@ -18,6 +18,26 @@ from simsv_vsi.question_types import QUESTION_TYPES
 QUANTILES = np.linspace(0.0, 1.0, 21)
 
 
+SIZE_PRIOR_HOUSES = 400
+
+
+def placed_sizes(catalog, seed: int = 12345, houses: int = SIZE_PRIOR_HOUSES) -> dict:
+    """category -> longest side (cm) of every object the house generator placed in `houses`
+    generated (not rendered) houses: the distribution a size answer is drawn from, with the
+    generator's own model choices, placement limits and category folding."""
+    from builder.houses.generate import generate_house
+
+    sizes: dict[str, list[float]] = {}
+    for i in range(houses):
+        try:
+            house = generate_house(i, seed, catalog)
+        except ValueError:  # a house the generator gives up on is skipped, as `simsv generate` does
+            continue
+        for o in house.objects:
+            sizes.setdefault(o.category, []).append(round(max(o.size) * 100, 1))
+    return {c: sorted(v) for c, v in sorted(sizes.items())}
+
+
 def measure_priors(records: pa.Table, source: str) -> dict:
     qt = records.column("question_type").to_pylist()
     fmt = records.column("format").to_pylist()

@@ -189,3 +189,38 @@ def test_whole_trajectory_is_deterministic_and_path_independent():
     assert strip(a) == strip(b)
     c = trajectory_records(make_view(objs, px, cfg=QAConfig(sample_counts=(8,), seed=1)), QAConfig(sample_counts=(8,), seed=1), Rejections())
     assert strip(c) != strip(a)
+
+
+def _rec(i, qtype, answer, options=None, objects=()):
+    from simsv_vsi.records import ObjectRef, QARecord
+
+    return QARecord(f"r{i}", "house_000001", 1, 0, "v", "v.mp4", None, 0, 10, 10.0, qtype, "mc", "q?",
+                    options, "A", answer, None, None, [ObjectRef(*o) for o in objects])
+
+
+def test_answer_classes_are_balanced_at_the_source():
+    from builder.qa.balance import balance_answers
+
+    recs = [_rec(i, "object_rel_direction_easy", "left" if i % 5 else "right", ["A. left", "B. right"]) for i in range(500)]
+    kept, dropped = balance_answers(recs, seed=0)
+    from collections import Counter
+    assert Counter(r.answer_value for r in kept) == {"left": 100, "right": 100} and dropped["object_rel_direction_easy"] == 300
+
+
+def test_category_that_always_wins_is_thinned():
+    from collections import Counter
+
+    from builder.qa.balance import balance_answers
+
+    cats = ["sofa", "bed", "toilet", "lamp", "plant"]
+    rng = np.random.default_rng(0)
+    recs = []
+    for i in range(2000):
+        opts = list(rng.choice(cats, 4, replace=False))
+        # when offered, the sofa wins 60 % of the time: a blind model would learn "pick the sofa"
+        win = "sofa" if "sofa" in opts and rng.random() < 0.6 else next(c for c in opts if c != "sofa")
+        recs.append(_rec(i, "obj_spatiotemporal_distance", win, [f"{'ABCD'[k]}. {c}" for k, c in enumerate(opts)]))
+    kept, _ = balance_answers(recs, seed=0)
+    offered = [r for r in kept if any(o.endswith("sofa") for o in r.options)]
+    share = Counter(r.answer_value for r in offered)["sofa"] / len(offered)
+    assert len(offered) > 200 and share < 0.33  # was 60 %; chance is 25 %
