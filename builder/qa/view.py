@@ -136,13 +136,6 @@ class Scope:
         """(objects,) distance from the camera at the scope's last frame to each object's surface."""
         return self.view.ego_distance[self.view.ego_rows[self.end - 1]]
 
-    @cached_property
-    def first_seen_frame(self) -> np.ndarray:
-        """(objects,) first frame (scope-relative) with >= seen_pixels, or -1."""
-        hit = self.pixels >= self.view.cfg.seen_pixels
-        first = hit.argmax(0)
-        return np.where(hit.any(0), first, -1)
-
 
 @dataclass
 class FrameTable:

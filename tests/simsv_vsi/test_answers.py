@@ -60,3 +60,11 @@ def test_uniform_frame_indices_match_lmms_eval():
     idx = uniform_frame_indices(1605, 32)
     assert len(idx) == 32 and idx[0] == 0 and idx[-1] == 1604
     assert idx.tolist() == np.linspace(0, 1604, 32, dtype=int).tolist()
+
+
+def test_prompt_text_is_vsibench_layout():
+    from simsv_vsi.prompts import MC_POST_PROMPT, NUMERIC_POST_PROMPT, PRE_PROMPT, prompt_text
+
+    assert prompt_text("How far?", None) == f"{PRE_PROMPT}\nHow far?\n{NUMERIC_POST_PROMPT}"
+    assert prompt_text("Which?", ["A. left", "B. right"]).split("\n") == [
+        PRE_PROMPT, "Which?", "Options:", "A. left", "B. right", MC_POST_PROMPT]

@@ -87,10 +87,6 @@ def unique_objects(scope: Scope, stats: Rejections, qtype: str) -> list[int]:
     return uniq
 
 
-def horizontal(points: np.ndarray) -> np.ndarray:
-    return points[..., [0, 2]] if points.shape[-1] == 3 else points
-
-
 def signed_angle_deg(forward: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Signed floor-plane angle from `forward` to `target`, both (..., 2) as (x, z); positive
     = to the right. World is right-handed with y up, so facing +z the right hand points -x."""
