@@ -80,12 +80,16 @@ class Scope:
         return (self.pixels.max(0, initial=0) >= self.view.cfg.salience_fraction * self.view.frame_pixels)
 
     @cached_property
+    def sample_indices(self) -> list[np.ndarray]:
+        """Scope-relative frames the uniform sampler picks, one array per K in sample_counts."""
+        return [uniform_frame_indices(self.num_frames, k) for k in self.view.cfg.sample_counts]
+
+    @cached_property
     def sampled_ok(self) -> np.ndarray:
         """(objects,) bool: visible enough in the K uniformly sampled frames, for every K."""
         need = self.view.cfg.sampled_fraction * self.view.frame_pixels
         ok = np.ones(len(self.view.objects), bool)
-        for k in self.view.cfg.sample_counts:
-            idx = uniform_frame_indices(self.num_frames, k)
+        for idx in self.sample_indices:
             ok &= (self.pixels[idx] >= need).any(0)
         return ok
 
@@ -174,6 +178,14 @@ class TrajectoryView:
                                  f"{house_id}_t{trajectory:02d}_{_room_slug(room)}")
                            for room, a, b in room_clip_ranges(self.frame_room, self.yaw_deg,
                                                               cfg.room_clip_min_sweep_deg)]
+
+    @cached_property
+    def room_families(self) -> dict[tuple[str, str], list[int]]:
+        """(room id, family) -> indices of the objects of that family standing in that room."""
+        out: dict[tuple[str, str], list[int]] = {}
+        for o in self.objects:
+            out.setdefault((o.room_id, o.family), []).append(o.index)
+        return out
 
     @cached_property
     def centers_xz(self) -> np.ndarray:

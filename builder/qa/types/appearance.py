@@ -17,7 +17,6 @@ import numpy as np
 from builder.qa.config import QAConfig
 from builder.qa.types.common import Candidate, Pool, Rejections, families, ref
 from builder.qa.view import Scope
-from simsv_vsi.sampling import uniform_frame_indices
 
 MAX_TRIES = 30
 
@@ -39,8 +38,7 @@ class AppearancePool(Pool):
                 stats(t, "slow_onset")
                 continue
             sampled = []
-            for k in cfg.sample_counts:
-                idx = uniform_frame_indices(scope.num_frames, k)
+            for idx in scope.sample_indices:
                 hit = np.flatnonzero(px[idx] >= clear)
                 sampled.append(int(hit[0]) if len(hit) else -1)
             if min(sampled) < 0:

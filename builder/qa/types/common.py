@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -34,11 +35,20 @@ class Pool:
         raise NotImplementedError
 
 
+@dataclass
+class Deferred:
+    """A candidate whose text and evidence are only built if a slot draws it (most are not)."""
+
+    key: tuple
+    make: Callable[[], Candidate]
+    cls: str = ""
+
+
 class ListPool(Pool):
     """A fixed list; draws a class uniformly among classes with unused candidates, then a
     candidate uniformly within it, so answer classes come out balanced."""
 
-    def __init__(self, candidates: list[Candidate]):
+    def __init__(self, candidates: list[Candidate | Deferred]):
         self.by_class: dict[str, list[Candidate]] = {}
         for c in candidates:
             self.by_class.setdefault(c.cls, []).append(c)
@@ -52,7 +62,8 @@ class ListPool(Pool):
         if not open_classes:
             return None
         free = [c for c in self.by_class[open_classes[rng.integers(len(open_classes))]] if c.key not in used]
-        return free[rng.integers(len(free))]
+        c = free[rng.integers(len(free))]
+        return c.make() if isinstance(c, Deferred) else c
 
 
 @dataclass

@@ -11,8 +11,10 @@ What each answer measures:
 
 from __future__ import annotations
 
+from functools import partial
+
 from builder.qa.config import QAConfig
-from builder.qa.types.common import Candidate, ListPool, Rejections, families, ref, unique_objects
+from builder.qa.types.common import Candidate, Deferred, ListPool, Rejections, families, ref, unique_objects
 from builder.qa.view import Scope
 from builder.houses.spec import polygon_area
 
@@ -22,7 +24,7 @@ def counting(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
     view = scope.view
     out = []
     for fam, members in families(scope, stats, t).items():
-        in_room = [o.index for o in view.objects if o.family == fam and o.room_id == scope.room_id]
+        in_room = view.room_families.get((scope.room_id, fam), [])
         if not in_room:
             stats(t, "seen_through_door_only")
             continue
@@ -66,16 +68,20 @@ def abs_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
             if view.objects[members[0]].group == oa.group:
                 continue
             d = view.distance[a, members]
-            dmin = float(d.min())
-            if dmin < cfg.min_abs_distance_m:
+            if d.min() < cfg.min_abs_distance_m:
                 stats(t, "too_close")
                 continue
             name_b = view.objects[members[0]].category if len(members) == 1 else fam
-            out.append(Candidate(
-                tuple(sorted((oa.category, name_b))), {"object1": oa.category, "object2": name_b},
-                [ref("object1", oa.category, [oa.instance_id]), ref("object2", name_b, _ids(view, members))],
-                {"instance_distances_m": [round(float(x), 6) for x in d]}, value=dmin))
+            out.append(Deferred(tuple(sorted((oa.category, name_b))),
+                                partial(_abs_candidate, view, oa, name_b, members, d)))
     return ListPool(out)
+
+
+def _abs_candidate(view, oa, name_b: str, members: list[int], d) -> Candidate:
+    return Candidate(
+        tuple(sorted((oa.category, name_b))), {"object1": oa.category, "object2": name_b},
+        [ref("object1", oa.category, [oa.instance_id]), ref("object2", name_b, _ids(view, members))],
+        {"instance_distances_m": [round(float(x), 6) for x in d]}, value=float(d.min()))
 
 
 def _ids(view, indices) -> list[int]:
