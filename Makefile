@@ -10,10 +10,13 @@ install:
 demo: install
 	.venv/bin/simsv generate --houses 2 --seed 0 --out $(DEMO_OUT)/corpus
 	.venv/bin/simsv look --corpus $(DEMO_OUT)/corpus --house 0 --out $(DEMO_OUT)/look
-	@echo "demo corpus: $(abspath $(DEMO_OUT))/corpus   pictures: $(abspath $(DEMO_OUT))/look"
+	.venv/bin/simsv qa --corpus $(DEMO_OUT)/corpus --workers 2
+	.venv/bin/simsv mix --corpus $(DEMO_OUT)/corpus --mix 3q all
+	@echo "demo corpus: $(abspath $(DEMO_OUT))/corpus   pictures: $(abspath $(DEMO_OUT))/look   questions: $(abspath $(DEMO_OUT))/corpus/qa"
 
 test: install
 	.venv/bin/python -m pytest -q
 
 bench: install
 	.venv/bin/simsv bench capture
+	@echo "QA benchmark: .venv/bin/simsv bench qa --corpus <a corpus after simsv qa> --workers 2"
