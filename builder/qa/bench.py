@@ -8,18 +8,23 @@ import statistics
 import time
 from pathlib import Path
 
+from builder.qa.balance import balance_answers
 from builder.qa.config import QAConfig
 from builder.qa.run import finished_houses, house_records
 
 
 def _pass(corpus: Path, houses: list[Path], cfg: QAConfig, workers: int) -> int:
+    """One `simsv qa` pass without file writes: every house's records, then the corpus-level
+    balancing; returns the number of records kept."""
     jobs = [(corpus, h, cfg, _no_mesh, None, ("oe", "mc"), False) for h in houses]
     if workers == 1:
-        return sum(len(house_records(*j)[0]) for j in jobs)
-    import multiprocessing
+        results = [house_records(*j) for j in jobs]
+    else:
+        import multiprocessing
 
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return sum(len(r[0]) for r in pool.starmap(house_records, jobs))
+        with multiprocessing.get_context("fork").Pool(workers) as pool:  # one house per task: even load
+            results = pool.starmap(house_records, jobs, chunksize=1)
+    return len(balance_answers([r for recs, _, _ in results for r in recs], cfg.seed)[0])
 
 
 def _no_mesh(asset_id: str):

@@ -135,6 +135,16 @@ class Scope:
                 out[fams.pop()] = members
         return out, rejected
 
+    @cached_property
+    def family_distances(self) -> np.ndarray:
+        """(unique objects, families) minimum surface distance from each object a question may
+        name to the closest instance of each family name (rows: `unique[0]`, columns:
+        `families[0]` in order)."""
+        uniq, fams = self.unique[0], list(self.families[0].values())
+        if not uniq or not fams:
+            return np.zeros((len(uniq), len(fams)))
+        return np.stack([self.view.distance[np.ix_(uniq, m)].min(1) for m in fams], axis=1)
+
     @property
     def ego_last(self) -> np.ndarray:
         """(objects,) distance from the camera at the scope's last frame to each object's surface."""

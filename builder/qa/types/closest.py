@@ -74,8 +74,10 @@ def rel_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> ClosestPool:
     view = scope.view
     fams = families(scope, stats, t)
     refs = unique_objects(scope, stats, t)
-    dist = {r: {f: float(view.distance[r, m].min()) for f, m in fams.items()
-                if view.objects[m[0]].group != view.objects[r].group} for r in refs}
+    D = scope.family_distances.tolist()
+    groups = [view.objects[m[0]].group for m in fams.values()]
+    dist = {r: {f: D[k][j] for j, f in enumerate(fams) if groups[j] != view.objects[r].group}
+            for k, r in enumerate(refs)}
     return ClosestPool(t, cfg, refs, dist, fams, scope, stats)
 
 

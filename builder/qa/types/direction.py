@@ -87,17 +87,19 @@ class DirectionPool(Pool):
             ok &= ~bad
         self.triples, self.cls = triples[ok], cls[ok]
         self.angle, self.margin, self.sep = angle[ok], margin[ok], sep[ok]
-        self.classes = sorted(set(self.cls.tolist()))
+        objs = self.view.objects
+        self.keys = [tuple(objs[i].category for i in t) for t in self.triples.tolist()]
+        self.cls_list = self.cls.tolist()
 
     def draw(self, rng, used):
         names = DIRECTION_CLASSES[self.qtype]
         objs = self.view.objects
-        free = [k for k in range(len(self.triples)) if tuple(objs[i].category for i in self.triples[k]) not in used]
-        open_classes = sorted({int(self.cls[k]) for k in free})
+        free = [k for k, key in enumerate(self.keys) if key not in used]
+        open_classes = sorted({self.cls_list[k] for k in free})
         if not open_classes:
             return None
         want = open_classes[rng.integers(len(open_classes))]
-        pick = [k for k in free if self.cls[k] == want]
+        pick = [k for k in free if self.cls_list[k] == want]
         k = pick[rng.integers(len(pick))]
         trio = [objs[i] for i in self.triples[k]]
         cats = [o.category for o in trio]

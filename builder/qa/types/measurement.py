@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
+
 from builder.qa.config import QAConfig
 from builder.qa.types.common import Candidate, Deferred, ListPool, Rejections, families, ref, unique_objects
 from builder.qa.view import Scope
@@ -61,19 +63,19 @@ def abs_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
     t = "object_abs_distance"
     view = scope.view
     fams = families(scope, stats, t)
-    out = []
-    for a in unique_objects(scope, stats, t):
+    D = scope.family_distances
+    groups = [view.objects[m[0]].group for m in fams.values()]
+    names = [view.objects[m[0]].category if len(m) == 1 else f for f, m in fams.items()]
+    members = list(fams.values())
+    out, too_close = [], 0
+    for k, a in enumerate(unique_objects(scope, stats, t)):
         oa = view.objects[a]
-        for fam, members in fams.items():
-            if view.objects[members[0]].group == oa.group:
-                continue
-            d = view.distance[a, members]
-            if d.min() < cfg.min_abs_distance_m:
-                stats(t, "too_close")
-                continue
-            name_b = view.objects[members[0]].category if len(members) == 1 else fam
-            out.append(Deferred(tuple(sorted((oa.category, name_b))),
-                                partial(_abs_candidate, view, oa, name_b, members, d)))
+        for j in np.flatnonzero(D[k] >= cfg.min_abs_distance_m).tolist():
+            if groups[j] != oa.group:
+                out.append(Deferred(tuple(sorted((oa.category, names[j]))),
+                                    partial(_abs_candidate, view, oa, names[j], members[j], view.distance[a, members[j]])))
+        too_close += sum(1 for j in np.flatnonzero(D[k] < cfg.min_abs_distance_m).tolist() if groups[j] != oa.group)
+    stats(t, "too_close", too_close)
     return ListPool(out)
 
 
