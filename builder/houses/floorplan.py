@@ -205,8 +205,9 @@ def make_doors(rooms: list[Room], rects: list[Rect], walls: list[Wall], pairs, r
         w0 = wall_containing(walls, rooms[i].id, seg)
         w1 = wall_containing(walls, rooms[j].id, seg)
         s0, s1 = sorted((along(w0, seg[0]), along(w0, seg[1])))
-        u0 = snap(rng.uniform(s0 + DOOR_END_MARGIN_M, s1 - DOOR_END_MARGIN_M - DOOR_WIDTH_M))
-        u0 = min(max(u0, s0 + DOOR_END_MARGIN_M), s1 - DOOR_END_MARGIN_M - DOOR_WIDTH_M)
+        lo = s0 + DOOR_END_MARGIN_M
+        hi = max(lo, s1 - DOOR_END_MARGIN_M - DOOR_WIDTH_M)  # a segment of exactly the minimum can measure 1e-16 short
+        u0 = min(max(snap(rng.uniform(lo, hi)), lo), hi)
         doors.append(
             Opening(
                 id=f"door|{rooms[i].id}|{rooms[j].id}",
