@@ -88,3 +88,11 @@ def test_json_round_trip(houses, tmp_path):
     h.save(path)
     again = House.load(path)
     assert again.to_json() == h.to_json()
+
+
+@pytest.mark.parametrize("index", [48, 346])
+def test_door_on_a_wall_of_exactly_the_minimum_length(fake_catalog, index):
+    # these layouts share a wall segment that measures 1.3999999999999995 m against the 1.4 m
+    # minimum; placing the door there used to raise "high - low < 0"
+    house = generate_house(index, 12345, fake_catalog)
+    assert house.doors
