@@ -119,6 +119,16 @@ def cmd_audit(a) -> int:
     return 1 if failing else 0
 
 
+def cmd_export(a) -> int:
+    from simsv_vsi.export import export_folder
+
+    counts = export_folder(Path(a.corpus), Path(a.out))
+    configs = [m for m in counts if m != "by_type"]
+    print(f"Hub folder -> {a.out}: configs {', '.join(configs)} + {len(counts['by_type'])} per type; "
+          + "; ".join(f"{m} " + "/".join(str(counts[m][s]) for s in counts[m]) for m in configs))
+    return 0
+
+
 def cmd_bench_qa(a) -> int:
     from builder.qa.bench import bench_qa
 
@@ -190,6 +200,11 @@ def make_parser() -> argparse.ArgumentParser:
     m.add_argument("--validation", type=float, default=0.05, help="fraction of houses held out for validation")
     m.add_argument("--test", type=float, default=0.05, help="fraction of houses held out for test")
     m.set_defaults(func=cmd_mix)
+
+    ex = sub.add_parser("export", help="write the Hub folder (videos once, QA parquet per config, README configs)")
+    ex.add_argument("--corpus", required=True, help="a corpus after `simsv qa` and `simsv mix`")
+    ex.add_argument("--out", required=True, help="the folder to write (replaced whole)")
+    ex.set_defaults(func=cmd_export)
 
     au = sub.add_parser("audit", help="answer distributions and blind baselines per question type")
     au.add_argument("--corpus", help="corpus whose qa/records.parquet to audit")

@@ -20,6 +20,6 @@ PY=${PYTHON:-python3}
 stamp=.venv/.installed-$(cat setup.cfg pyproject.toml | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e ".[builder,dev]"
+  .venv/bin/pip install -q -e ".[builder,hub,dev]"
   rm -f .venv/.installed-*; touch "$stamp"
 fi

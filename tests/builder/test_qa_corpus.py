@@ -26,25 +26,16 @@ from simsv_vsi.answers import format_number, option_text
 from simsv_vsi.mixes import MIX_3Q
 from simsv_vsi.records import read_records
 from simsv_vsi.sampling import uniform_frame_indices
+from tests.conftest import simsv
 
 pytestmark = pytest.mark.render
 SAMPLES_PER_M2 = 10_000  # surface points per square metre: ~1 cm spacing
 TOL_M = 0.05  # sampled distance may exceed the exact one by the sampling gaps
 
 
-def simsv(*args):
-    r = subprocess.run([sys.executable, "-m", "builder", *args], capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stderr
-    return r.stdout
-
-
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    out = tmp_path_factory.mktemp("qa_corpus")
-    simsv("generate", "--houses", "2", "--seed", "3", "--out", str(out), "--width", "160", "--height", "90",
-          "--trajectories", "1", "--quiet")
-    simsv("qa", "--corpus", str(out), "--quiet")
-    return out
+def corpus(qa_corpus):
+    return qa_corpus
 
 
 @pytest.fixture(scope="module")
