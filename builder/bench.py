@@ -47,3 +47,22 @@ def bench_capture(capture, seed: int = 0, frames: int = 300) -> str:
         f"  end to end  : {e2e_fps:6.1f} fps (render + annotate + encode + masks + table)\n"
         f"  ratio       : {e2e_fps / render_fps:6.2f}"
     )
+
+
+def bench_load(folder: Path, config: str = "3q", frames: int = 32, rows: int = 64) -> str:
+    """Frames per second a training loader gets from an exported Hub folder: `load_dataset`,
+    then K uniformly sampled frames decoded per row (torchcodec), one process."""
+    from datasets import load_dataset
+
+    from simsv_vsi.sampling import sample_video
+
+    ds = load_dataset(str(folder), config, split="train")
+    n = min(rows, ds.num_rows)
+    sample_video(ds[0]["video"], frames)  # warm-up: imports, first open
+    t0 = time.perf_counter()
+    shape = None
+    for i in range(n):
+        shape = tuple(sample_video(ds[i]["video"], frames).shape)
+    dt = time.perf_counter() - t0
+    return (f"bench load: {folder} config {config}, {n} rows x {frames} frames {shape[2]}x{shape[3]}, one process\n"
+            f"  {n * frames / dt:8.1f} frames/s   {n / dt:6.2f} rows/s")

@@ -129,6 +129,13 @@ def cmd_export(a) -> int:
     return 0
 
 
+def cmd_bench_load(a) -> int:
+    from builder.bench import bench_load
+
+    print(bench_load(Path(a.folder), a.config, a.frames, a.rows))
+    return 0
+
+
 def cmd_bench_qa(a) -> int:
     from builder.qa.bench import bench_qa
 
@@ -170,6 +177,12 @@ def make_parser() -> argparse.ArgumentParser:
     bq.add_argument("--repeats", type=int, default=3)
     bq.add_argument("--workers", type=int, default=1, help="also time this many processes")
     bq.set_defaults(func=cmd_bench_qa)
+    bl = bs.add_parser("load", help="frames/s sampling K frames per row from an exported Hub folder")
+    bl.add_argument("--folder", required=True, help="a folder written by `simsv export`")
+    bl.add_argument("--config", default="3q")
+    bl.add_argument("--frames", type=int, default=32, help="frames sampled per row")
+    bl.add_argument("--rows", type=int, default=64, help="rows to time")
+    bl.set_defaults(func=cmd_bench_load)
 
     def qa_args(q):
         q.add_argument("--corpus", required=True, help="a folder written by `simsv generate`")

@@ -6,20 +6,27 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES="libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri sweethome3d-furniture"
+# FFmpeg 5 runtime (Debian 12 names) for torchcodec 0.13, which `datasets` decodes videos with;
+# elsewhere install your distribution's FFmpeg 4-7 libraries instead
+FFMPEG_PACKAGES="libavcodec59 libavformat59 libavutil57 libswscale6 libswresample4 libavdevice59 libavfilter8"
 missing=""
-for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+for p in $APT_PACKAGES $FFMPEG_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "installing system packages:$missing"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $APT_PACKAGES >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $FFMPEG_PACKAGES >/dev/null \
+    || echo "warning: FFmpeg 5 libraries not found; decoding videos through datasets/torchcodec will not work"
 fi
 
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-stamp=.venv/.installed-$(cat setup.cfg pyproject.toml | sha1sum | cut -c1-12)
+stamp=.venv/.installed-$(cat setup.cfg pyproject.toml scripts/install.sh | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
+  # torch first, pinned: the CPU build torchcodec 0.13 decodes with (a looser pin pulls CUDA builds)
+  .venv/bin/pip install -q torch==2.13.0 torchcodec==0.13.0
   .venv/bin/pip install -q -e ".[builder,hub,dev]"
   rm -f .venv/.installed-*; touch "$stamp"
 fi

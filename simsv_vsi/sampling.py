@@ -19,3 +19,10 @@ def uniform_frame_indices(num_frames: int, k: int) -> np.ndarray:
     if num_frames <= k:
         return np.arange(num_frames)
     return np.linspace(0, num_frames - 1, k).astype(np.int64)
+
+
+def sample_video(decoder, k: int):
+    """The K uniformly sampled frames of a decoded `video` column value (a torchcodec
+    VideoDecoder, as `datasets` returns it): a uint8 tensor (K, 3, H, W)."""
+    idx = uniform_frame_indices(decoder.metadata.num_frames, k)
+    return decoder.get_frames_at(idx.tolist()).data

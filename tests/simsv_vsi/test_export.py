@@ -1,7 +1,9 @@
 """The Hub folder: every config loads with `datasets` with exact row counts, streaming works,
-and a bad corpus leaves no folder behind. (Video decoding needs torchcodec: next issue.)"""
+a bad corpus leaves no folder behind, and sampled frames decode as rendered."""
 
 import json
+
+import numpy as np
 
 import pytest
 from datasets import Video, load_dataset
@@ -59,3 +61,19 @@ def test_bad_corpus_leaves_no_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="3q/train.parquet"):
         export_folder(tmp_path / "c", tmp_path / "out")
     assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out.*"))
+
+
+def test_sampled_frames_decode_as_rendered(hub):
+    from builder.capture.encode import read_frames
+    from simsv_vsi.sampling import sample_video, uniform_frame_indices
+
+    corpus, out = hub
+    ds = load_dataset(str(out), "all", split="train")
+    row = ds[0]
+    frames = sample_video(row["video"], 8).numpy()  # (8, 3, H, W)
+    n = row["frame_end"] - row["frame_start"]
+    assert row["video"].metadata.num_frames == n
+    records = {r["id"]: r for r in read_records(corpus / "qa" / "mixes" / "all" / "train.parquet").to_pylist()}
+    source = read_frames(corpus / records[row["id"]]["video"], uniform_frame_indices(n, 8))
+    ref = np.stack(source).transpose(0, 3, 1, 2).astype(int)
+    assert frames.shape == ref.shape and np.abs(frames.astype(int) - ref).mean() < 2.0
