@@ -68,3 +68,13 @@ def test_prompt_text_is_vsibench_layout():
     assert prompt_text("How far?", None) == f"{PRE_PROMPT}\nHow far?\n{NUMERIC_POST_PROMPT}"
     assert prompt_text("Which?", ["A. left", "B. right"]).split("\n") == [
         PRE_PROMPT, "Which?", "Options:", "A. left", "B. right", MC_POST_PROMPT]
+
+
+def test_training_messages_end_with_the_answer():
+    from simsv_vsi.prompts import MC_POST_PROMPT, to_messages
+
+    row = {"question": "Which?", "options": ["A. left", "B. right"], "answer": "B"}
+    user, assistant = to_messages(row)
+    assert user["role"] == "user" and user["content"][0] == {"type": "video"}
+    assert user["content"][1]["text"].endswith(MC_POST_PROMPT) and "B. right" in user["content"][1]["text"]
+    assert assistant == {"role": "assistant", "content": [{"type": "text", "text": "B"}]}
