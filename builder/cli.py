@@ -122,10 +122,21 @@ def cmd_audit(a) -> int:
 def cmd_export(a) -> int:
     from simsv_vsi.export import export_folder
 
-    counts = export_folder(Path(a.corpus), Path(a.out))
+    counts = export_folder(Path(a.corpus), Path(a.out), a.repo)
     configs = [m for m in counts if m != "by_type"]
     print(f"Hub folder -> {a.out}: configs {', '.join(configs)} + {len(counts['by_type'])} per type; "
           + "; ".join(f"{m} " + "/".join(str(counts[m][s]) for s in counts[m]) for m in configs))
+    return 0
+
+
+def cmd_push(a) -> int:
+    from simsv_vsi.push import push_folder
+
+    try:
+        url = push_folder(Path(a.folder), a.repo, private=a.private, revision=a.revision)  # token: HF_TOKEN
+    except OSError as e:  # huggingface_hub's HTTP errors (the token is not in their messages)
+        raise RuntimeError(f"push to {a.repo} failed: {e}") from None
+    print(f"pushed {a.folder} -> {a.repo}@{a.revision}{' (private)' if a.private else ''}: {url}")
     return 0
 
 
@@ -217,7 +228,15 @@ def make_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("export", help="write the Hub folder (videos once, QA parquet per config, README configs)")
     ex.add_argument("--corpus", required=True, help="a corpus after `simsv qa` and `simsv mix`")
     ex.add_argument("--out", required=True, help="the folder to write (replaced whole)")
+    ex.add_argument("--repo", default="simsv/sims-vsi", help="repo id the card's loading example names")
     ex.set_defaults(func=cmd_export)
+
+    pu = sub.add_parser("push", help="upload an exported Hub folder to a dataset repo (token from HF_TOKEN)")
+    pu.add_argument("--folder", required=True, help="a folder written by `simsv export`")
+    pu.add_argument("--repo", required=True, help="dataset repo id, e.g. simsv/sims-vsi")
+    pu.add_argument("--private", action="store_true", help="create the repo private (if it does not exist)")
+    pu.add_argument("--revision", default="main", help="branch to commit to")
+    pu.set_defaults(func=cmd_push)
 
     au = sub.add_parser("audit", help="answer distributions and blind baselines per question type")
     au.add_argument("--corpus", help="corpus whose qa/records.parquet to audit")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from simsv_vsi.cards import dataset_card
 from simsv_vsi.mixes import SPLITS, WEIGHTED_MIXES
 from simsv_vsi.question_types import QUESTION_TYPES
 from simsv_vsi.records import read_records, write_records
@@ -94,9 +95,9 @@ def _scalar(v) -> str:
     return json.dumps(v) if isinstance(v, str) and (not v or any(c in v for c in ":#[]{},*&!|>'\"%@`")) else str(v)
 
 
-def export_folder(corpus: Path, out: Path, card_body: str = "") -> dict:
-    """Write the Hub folder for `corpus` (after `simsv qa` and `simsv mix`) at `out`; returns
-    the row counts per config and split."""
+def export_folder(corpus: Path, out: Path, repo_id: str = "simsv/sims-vsi") -> dict:
+    """Write the Hub folder for `corpus` (after `simsv qa` and `simsv mix`) at `out`, its card
+    filled with the build's statistics; returns the row counts per config and split."""
     corpus, out = Path(corpus), Path(out)
     mixes = corpus / "qa" / "mixes"
     manifest_path = mixes / "manifest.json"
@@ -111,14 +112,16 @@ def export_folder(corpus: Path, out: Path, card_body: str = "") -> dict:
             if not path.exists():
                 raise FileNotFoundError(f"{path}: missing; run `simsv mix --corpus {corpus} --mix {' '.join(EXPORTED_MIXES)}`")
             records = read_records(path)
-            videos.update(zip(records["video_id"].to_pylist(), records["video"].to_pylist()))
+            for vid, rel, a, b, fps in zip(*(records[c].to_pylist() for c in
+                                             ("video_id", "video", "frame_start", "frame_end", "fps"))):
+                videos[vid] = (rel, b - a, fps)
             tables[mix, split] = _with_file_name(records)
             counts[mix][split] = records.num_rows
     for split in SPLITS:
         for q in tables["all", split]["question_type"].to_pylist():
             counts["by_type"][q] = counts["by_type"].get(q, 0) + 1
 
-    for vid, rel in videos.items():
+    for vid, (rel, _, _) in videos.items():
         if not (corpus / rel).is_file():
             raise FileNotFoundError(f"{corpus / rel}: video of {vid} missing (field `video` of the QA records)")
 
@@ -126,7 +129,7 @@ def export_folder(corpus: Path, out: Path, card_body: str = "") -> dict:
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
     try:
         (tmp / "data" / "videos").mkdir(parents=True)
-        for vid, rel in sorted(videos.items()):
+        for vid, (rel, _, _) in sorted(videos.items()):
             shutil.copyfile(corpus / rel, tmp / "data" / "videos" / f"{vid}.mp4")
         for (mix, split), t in tables.items():
             if t.num_rows:
@@ -136,7 +139,8 @@ def export_folder(corpus: Path, out: Path, card_body: str = "") -> dict:
         header = {"license": "cc-by-4.0", "task_categories": ["visual-question-answering"],
                   "tags": ["spatial-reasoning", "video", "synthetic", "vsi-bench"],
                   "configs": _yaml_configs(counts)}
-        (tmp / "README.md").write_text(f"---\n{_yaml(header)}\n---\n\n{card_body}")
+        card = dataset_card(corpus, counts, {v: (n, fps) for v, (_, n, fps) in videos.items()}, repo_id)
+        (tmp / "README.md").write_text(f"---\n{_yaml(header)}\n---\n\n{card}")
         (tmp / "export.json").write_text(json.dumps({"counts": counts, "houses": manifest["houses"],
                                                      "seed": manifest["seed"], "videos": len(videos)},
                                                     indent=1, sort_keys=True) + "\n")

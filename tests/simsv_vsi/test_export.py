@@ -17,6 +17,17 @@ pytestmark = pytest.mark.render
 
 
 @pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("hf_cache"))
+
+
+def load(folder, config=None, cache_dir=None, **kw):
+    """load_dataset with a private cache: `datasets` may otherwise reuse an Arrow cache built
+    from an identical folder at another path, whose video paths no longer exist."""
+    return load_dataset(str(folder), config, cache_dir=cache_dir, **kw)
+
+
+@pytest.fixture(scope="module")
 def hub(qa_corpus, tmp_path_factory):
     # hold out one of the two houses so validation/test splits exist
     simsv("mix", "--corpus", str(qa_corpus), "--mix", *EXPORTED_MIXES, "--test", "0.5", "--validation", "0")
@@ -25,29 +36,29 @@ def hub(qa_corpus, tmp_path_factory):
     return qa_corpus, out
 
 
-def test_every_config_loads_with_exact_counts(hub):
+def test_every_config_loads_with_exact_counts(hub, cache):
     corpus, out = hub
     mixes = corpus / "qa" / "mixes"
     want = {m: {s: read_records(mixes / m / f"{s}.parquet").num_rows for s in SPLITS} for m in EXPORTED_MIXES}
     for mix in EXPORTED_MIXES:
         if not any(want[mix].values()):
             continue
-        ds = load_dataset(str(out), mix)
+        ds = load(out, mix, cache)
         assert {k: v.num_rows for k, v in ds.items()} == {s: n for s, n in want[mix].items() if n}, mix
     all_train = read_records(mixes / "all" / "train.parquet")["question_type"].to_pylist()
     for qtype in sorted(set(all_train)):
-        ds = load_dataset(str(out), qtype, split="train")
+        ds = load(out, qtype, cache, split="train")
         assert ds.num_rows == all_train.count(qtype) and set(ds["question_type"]) == {qtype}
     # the default config is 3q, and rows carry a video pointing at a file of the folder
-    ds = load_dataset(str(out), split="train").cast_column("video", Video(decode=False))
+    ds = load(out, None, cache, split="train").cast_column("video", Video(decode=False))
     assert set(ds["question_type"]) <= {"object_abs_distance", "obj_appearance_order", "object_rel_direction_easy",
                                         "object_rel_direction_medium", "object_rel_direction_hard"}
     assert all((out / "data" / "videos").joinpath(p["path"].rsplit("/", 1)[1]).is_file() for p in ds["video"])
 
 
-def test_streaming_and_videos_stored_once(hub):
+def test_streaming_and_videos_stored_once(hub, cache):
     corpus, out = hub
-    stream = load_dataset(str(out), "all", split="train", streaming=True).cast_column("video", Video(decode=False))
+    stream = load(out, "all", cache, split="train", streaming=True).cast_column("video", Video(decode=False))
     rows = list(stream)
     assert len(rows) == read_records(corpus / "qa" / "mixes" / "all" / "train.parquet").num_rows
     videos = sorted(p.name for p in (out / "data" / "videos").iterdir())
@@ -63,12 +74,12 @@ def test_bad_corpus_leaves_no_folder(tmp_path):
     assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out.*"))
 
 
-def test_sampled_frames_decode_as_rendered(hub):
+def test_sampled_frames_decode_as_rendered(hub, cache):
     from builder.capture.encode import read_frames
     from simsv_vsi.sampling import sample_video, uniform_frame_indices
 
     corpus, out = hub
-    ds = load_dataset(str(out), "all", split="train")
+    ds = load(out, "all", cache, split="train")
     row = ds[0]
     frames = sample_video(row["video"], 8).numpy()  # (8, 3, H, W)
     n = row["frame_end"] - row["frame_start"]
@@ -77,3 +88,13 @@ def test_sampled_frames_decode_as_rendered(hub):
     source = read_frames(corpus / records[row["id"]]["video"], uniform_frame_indices(n, 8))
     ref = np.stack(source).transpose(0, 3, 1, 2).astype(int)
     assert frames.shape == ref.shape and np.abs(frames.astype(int) - ref).mean() < 2.0
+
+
+def test_card_states_the_build(hub):
+    corpus, out = hub
+    readme = (out / "README.md").read_text()
+    exported = json.loads((out / "export.json").read_text())
+    assert f"| videos | {exported['videos']} (" in readme
+    all_counts = exported["counts"]["all"]
+    assert "| all | " + " | ".join(str(all_counts[s]) for s in SPLITS) + " |" in readme
+    assert 'load_dataset("simsv/sims-vsi", "3q"' in readme and "{" not in readme.split("## Citation")[0].split("---", 2)[2]

@@ -1,0 +1,37 @@
+"""Cards filled with the real statistics of a build (templates in cards/)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from simsv_vsi.mixes import SPLITS
+
+CARDS_DIR = Path(__file__).resolve().parent.parent / "cards"
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def dataset_card(corpus: Path, counts: dict, videos: dict[str, tuple[int, float]], repo_id: str) -> str:
+    """`videos`: video id -> (frames, fps). `counts`: config -> split -> rows, plus "by_type"."""
+    corpus = Path(corpus)
+    build = json.loads((corpus / "build_config.json").read_text())
+    qa_cfg = json.loads((corpus / "qa" / "qa_config.json").read_text())
+    manifest = json.loads((corpus / "qa" / "mixes" / "manifest.json").read_text())
+    cap = build["capture"]
+    houses = {h for hs in manifest["houses"].values() for h in hs}
+    held = len(manifest["houses"].get("validation", [])) + len(manifest["houses"].get("test", []))
+    clips = sum(1 for v in videos if "_room" in v)
+    seconds = sum(n / fps for n, fps in videos.values())
+    configs = [c for c in counts if c != "by_type"]
+    return (CARDS_DIR / "dataset_card.md").read_text().format(
+        houses=len(houses), held_out=held, videos=len(videos), walkthroughs=len(videos) - clips, clips=clips,
+        hours=f"{seconds / 3600:.2f}", width=cap["width"], height=cap["height"], fps=cap["fps"], vfov=cap["vfov_deg"],
+        gen_houses=build["houses"], gen_seed=build["seed"], trajectories=cap["trajectories_per_house"],
+        qa_seed=qa_cfg["seed"], mix_seed=manifest["seed"], repo_id=repo_id,
+        counts_table=_table(["config", *SPLITS], [[c, *(counts[c][s] for s in SPLITS)] for c in configs]),
+        types_table=_table(["question type", "questions"], sorted(counts["by_type"].items())))
