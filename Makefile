@@ -8,11 +8,9 @@ install:
 	./scripts/install.sh
 
 demo: install
-	.venv/bin/simsv generate --houses 2 --seed 0 --out $(DEMO_OUT)/corpus
+	.venv/bin/simsv build --preset demo --out $(DEMO_OUT) --workers 2
 	.venv/bin/simsv look --corpus $(DEMO_OUT)/corpus --house 0 --out $(DEMO_OUT)/look
-	.venv/bin/simsv qa --corpus $(DEMO_OUT)/corpus --workers 2
-	.venv/bin/simsv mix --corpus $(DEMO_OUT)/corpus --mix 3q all
-	@echo "demo corpus: $(abspath $(DEMO_OUT))/corpus   pictures: $(abspath $(DEMO_OUT))/look   questions: $(abspath $(DEMO_OUT))/corpus/qa"
+	@echo "Hub folder: $(abspath $(DEMO_OUT))/sims-vsi   corpus: $(abspath $(DEMO_OUT))/corpus   pictures: $(abspath $(DEMO_OUT))/look"
 
 test: install
 	.venv/bin/python -m pytest -q

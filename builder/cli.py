@@ -2,6 +2,7 @@
 
   simsv generate --houses 4 --seed 0 --out ./corpus [--shard 0/2]
   simsv look --corpus ./corpus --house 0 --out ./look
+  simsv build --preset demo --out ./sims-vsi-demo   # everything below, then load_dataset
   simsv qa --corpus ./corpus                 # question-answer records (+ room clip videos)
   simsv mix --corpus ./corpus --mix 3q --size 25000
   simsv audit --corpus ./corpus --out audit.md
@@ -119,6 +120,14 @@ def cmd_audit(a) -> int:
     return 1 if failing else 0
 
 
+def cmd_build(a) -> int:
+    from builder.build import build
+
+    print(build(a.preset, Path(a.out), seed=a.seed, workers=a.workers, show_progress=not a.quiet,
+                houses=a.houses, trajectories=a.trajectories, width=a.width, height=a.height, mix_size=a.size))
+    return 0
+
+
 def cmd_export(a) -> int:
     from simsv_vsi.export import export_folder
 
@@ -224,6 +233,19 @@ def make_parser() -> argparse.ArgumentParser:
     m.add_argument("--validation", type=float, default=0.05, help="fraction of houses held out for validation")
     m.add_argument("--test", type=float, default=0.05, help="fraction of houses held out for test")
     m.set_defaults(func=cmd_mix)
+
+    bu = sub.add_parser("build", help="from nothing to a loadable Hub folder: generate, qa, mix, export")
+    bu.add_argument("--preset", default="demo", help="demo (minutes) or paper (the paper's scale)")
+    bu.add_argument("--out", required=True, help="folder for corpus/ and sims-vsi/ (resumable)")
+    bu.add_argument("--seed", type=int, default=0)
+    bu.add_argument("--workers", type=int, default=1, help="processes for the QA stage")
+    bu.add_argument("--houses", type=int, help="override the preset's house count")
+    bu.add_argument("--trajectories", type=int, help="override walkthroughs per house")
+    bu.add_argument("--width", type=int, help="override the frame width")
+    bu.add_argument("--height", type=int, help="override the frame height")
+    bu.add_argument("--size", type=int, help="override the train size of each weighted mix")
+    bu.add_argument("--quiet", action="store_true", help="no progress bars")
+    bu.set_defaults(func=cmd_build)
 
     ex = sub.add_parser("export", help="write the Hub folder (videos once, QA parquet per config, README configs)")
     ex.add_argument("--corpus", required=True, help="a corpus after `simsv qa` and `simsv mix`")
