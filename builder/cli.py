@@ -128,6 +128,13 @@ def cmd_build(a) -> int:
     return 0
 
 
+def cmd_preview(a) -> int:
+    from builder.preview import write_preview
+
+    print(write_preview(Path(a.corpus), Path(a.out), a.videos))
+    return 0
+
+
 def cmd_export(a) -> int:
     from simsv_vsi.export import export_folder
 
@@ -246,6 +253,12 @@ def make_parser() -> argparse.ArgumentParser:
     bu.add_argument("--size", type=int, help="override the train size of each weighted mix")
     bu.add_argument("--quiet", action="store_true", help="no progress bars")
     bu.set_defaults(func=cmd_build)
+
+    pv = sub.add_parser("preview", help="static HTML page: videos, frame strips, maps and their questions")
+    pv.add_argument("--corpus", required=True, help="a corpus after `simsv qa`")
+    pv.add_argument("--out", required=True, help="folder for index.html and frame images")
+    pv.add_argument("--videos", type=int, default=6, help="videos shown")
+    pv.set_defaults(func=cmd_preview)
 
     ex = sub.add_parser("export", help="write the Hub folder (videos once, QA parquet per config, README configs)")
     ex.add_argument("--corpus", required=True, help="a corpus after `simsv qa` and `simsv mix`")
