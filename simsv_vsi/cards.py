@@ -35,3 +35,14 @@ def dataset_card(corpus: Path, counts: dict, videos: dict[str, tuple[int, float]
         qa_seed=qa_cfg["seed"], mix_seed=manifest["seed"], repo_id=repo_id,
         counts_table=_table(["config", *SPLITS], [[c, *(counts[c][s] for s in SPLITS)] for c in configs]),
         types_table=_table(["question type", "questions"], sorted(counts["by_type"].items())))
+
+
+def model_card(name: str, base_model: str, dataset: str, config: str, frames: int, hyperparameters: dict,
+               results: dict | None = None, license: str = "apache-2.0") -> str:
+    """The card written beside a fine-tuned checkpoint: base model, data, hyperparameters and,
+    when there are any, evaluation scores (name -> value)."""
+    hp = "\n".join(f"| {k} | {v} |" for k, v in hyperparameters.items())
+    res = _table(["benchmark", "score"], sorted(results.items())) if results else "Not evaluated yet."
+    return (CARDS_DIR / "model_card.md").read_text().format(
+        name=name, base_model=base_model, dataset=dataset, config=config, frames=frames,
+        hyperparameters=hp, results=res, license=license)

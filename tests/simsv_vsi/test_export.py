@@ -98,3 +98,25 @@ def test_card_states_the_build(hub):
     all_counts = exported["counts"]["all"]
     assert "| all | " + " | ".join(str(all_counts[s]) for s in SPLITS) + " |" in readme
     assert 'load_dataset("simsv/sims-vsi", "3q"' in readme and "{" not in readme.split("## Citation")[0].split("---", 2)[2]
+
+
+def test_missing_video_is_a_clear_error_and_no_folder(hub, tmp_path):
+    import shutil
+
+    corpus, _ = hub
+    broken = tmp_path / "corpus"
+    shutil.copytree(corpus, broken)
+    video = read_records(broken / "qa" / "mixes" / "all" / "train.parquet")["video"][0].as_py()
+    (broken / video).unlink()
+    with pytest.raises(FileNotFoundError, match=video.split("/")[-1]):
+        export_folder(broken, tmp_path / "out")
+    assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out.*"))
+
+
+def test_model_card_fills_every_field():
+    from simsv_vsi.cards import model_card
+
+    card = model_card("llava-ov-7b-simsv", "lmms-lab/llava-onevision-qwen2-7b-ov", "simsv/sims-vsi", "3q", 32,
+                      {"learning rate": "1e-6", "global batch": 32}, {"VSI-Bench": 44.4})
+    assert "{" not in card.split("---", 2)[2] and "| learning rate | 1e-6 |" in card and "| VSI-Bench | 44.4 |" in card
+    assert "Not evaluated yet." in model_card("m", "b", "d", "3q", 32, {})
