@@ -57,11 +57,13 @@ def build(preset: str, out: Path, seed: int = 0, workers: int = 1, show_progress
 
 def summary(folder: Path, n_records: int) -> str:
     """Load the folder back the way users will, and say what is in it."""
-    from datasets import load_dataset
+    from datasets import Video, load_dataset
 
-    ds = load_dataset(str(folder), "3q")
+    # force_redownload: `datasets` can reuse the Arrow cache of an identical folder built at
+    # another path, whose video paths may be gone
+    ds = load_dataset(str(folder), "3q", download_mode="force_redownload")
     splits = ", ".join(f"{k} {v.num_rows}" for k, v in ds.items())
-    first = next(iter(ds.values()))
+    first = next(iter(ds.values())).cast_column("video", Video(decode=False))
     example = first[0] if first.num_rows else None
     lines = [f"built {folder}: {n_records} QA records; load_dataset(\"{folder}\", \"3q\") -> {splits}"]
     if example:
