@@ -56,7 +56,7 @@ def bench_load(folder: Path, config: str = "3q", frames: int = 32, rows: int = 6
 
     from simsv_vsi.sampling import sample_video
 
-    ds = load_dataset(str(folder), config, split="train")
+    ds = load_dataset(str(folder), config, split="train", download_mode="force_redownload")  # no stale cache
     n = min(rows, ds.num_rows)
     sample_video(ds[0]["video"], frames)  # warm-up: imports, first open
     t0 = time.perf_counter()
