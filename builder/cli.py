@@ -139,7 +139,7 @@ def cmd_export(a) -> int:
     from simsv_vsi.export import export_folder
 
     counts = export_folder(Path(a.corpus), Path(a.out), a.repo)
-    configs = [m for m in counts if m != "by_type"]
+    configs = [m for m in counts if not m.startswith("by_type")]
     print(f"Hub folder -> {a.out}: configs {', '.join(configs)} + {len(counts['by_type'])} per type; "
           + "; ".join(f"{m} " + "/".join(str(counts[m][s]) for s in counts[m]) for m in configs))
     return 0

@@ -27,7 +27,7 @@ def dataset_card(corpus: Path, counts: dict, videos: dict[str, tuple[int, float]
     held = len(manifest["houses"].get("validation", [])) + len(manifest["houses"].get("test", []))
     clips = sum(1 for v in videos if "_room" in v)
     seconds = sum(n / fps for n, fps in videos.values())
-    configs = [c for c in counts if c != "by_type"]
+    configs = [c for c in counts if not c.startswith("by_type")]
     return (CARDS_DIR / "dataset_card.md").read_text().format(
         houses=len(houses), held_out=held, videos=len(videos), walkthroughs=len(videos) - clips, clips=clips,
         hours=f"{seconds / 3600:.2f}", width=cap["width"], height=cap["height"], fps=cap["fps"], vfov=cap["vfov_deg"],

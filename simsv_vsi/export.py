@@ -8,7 +8,8 @@ Layout (a `datasets` VideoFolder; no loading script, which datasets >= 4 would n
     data/qa_<mix>_<split>.parquet      one row per question; `file_name` = videos/<video_id>.mp4
 
 Weighted mixes (`3q`, `vsi_baseline`) and `all` have their own files; one config per question
-type reads the `all` files through a YAML filter. The folder is written beside its final
+type (and per type and format for numeric types, e.g. `object_abs_distance_oe`) reads the
+`all` files through YAML filters. The folder is written beside its final
 place and renamed into it, so a failed export leaves nothing half-written.
 """
 
@@ -56,11 +57,18 @@ def _yaml_configs(counts: dict[str, dict[str, int]]) -> list[dict]:
         if mix == DEFAULT_CONFIG:
             c["default"] = True
         configs.append(c)
-    for qtype in QUESTION_TYPES:
-        if counts["by_type"].get(qtype):
-            configs.append({"config_name": qtype, "data_files": data_files("all"),
-                            "metadata_filenames": [_qa_file("all", s) for s in SPLITS if counts["all"][s]],
-                            "filters": [["question_type", "==", qtype]]})
+    meta = [_qa_file("all", s) for s in SPLITS if counts["all"][s]]
+    for qtype, qt in QUESTION_TYPES.items():
+        if not counts["by_type"].get(qtype):
+            continue
+        configs.append({"config_name": qtype, "data_files": data_files("all"), "metadata_filenames": meta,
+                        "filters": [["question_type", "==", qtype]]})
+        if len(qt.formats) > 1:  # numeric types: open-ended and multiple-choice on their own too
+            for fmt in qt.formats:
+                if counts["by_type_format"].get(f"{qtype}/{fmt}"):
+                    configs.append({"config_name": f"{qtype}_{fmt}", "data_files": data_files("all"),
+                                    "metadata_filenames": meta,
+                                    "filters": [["question_type", "==", qtype], ["format", "==", fmt]]})
     return configs
 
 
@@ -104,7 +112,7 @@ def export_folder(corpus: Path, out: Path, repo_id: str = "simsv/sims-vsi") -> d
     if not manifest_path.exists():
         raise FileNotFoundError(f"{manifest_path}: no mixes; run `simsv mix --corpus {corpus}` first")
     manifest = json.loads(manifest_path.read_text())
-    tables, counts, videos = {}, {"by_type": {}}, {}
+    tables, counts, videos = {}, {"by_type": {}, "by_type_format": {}}, {}
     for mix in EXPORTED_MIXES:
         counts[mix] = {}
         for split in SPLITS:
@@ -118,8 +126,10 @@ def export_folder(corpus: Path, out: Path, repo_id: str = "simsv/sims-vsi") -> d
             tables[mix, split] = _with_file_name(records)
             counts[mix][split] = records.num_rows
     for split in SPLITS:
-        for q in tables["all", split]["question_type"].to_pylist():
+        t = tables["all", split]
+        for q, f in zip(t["question_type"].to_pylist(), t["format"].to_pylist()):
             counts["by_type"][q] = counts["by_type"].get(q, 0) + 1
+            counts["by_type_format"][f"{q}/{f}"] = counts["by_type_format"].get(f"{q}/{f}", 0) + 1
 
     for vid, (rel, _, _) in videos.items():
         if not (corpus / rel).is_file():

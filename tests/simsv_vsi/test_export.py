@@ -49,6 +49,10 @@ def test_every_config_loads_with_exact_counts(hub, cache):
     for qtype in sorted(set(all_train)):
         ds = load(out, qtype, cache, split="train")
         assert ds.num_rows == all_train.count(qtype) and set(ds["question_type"]) == {qtype}
+    formats = read_records(mixes / "all" / "train.parquet")["format"].to_pylist()
+    n_oe = sum(1 for q, f in zip(all_train, formats) if q == "object_abs_distance" and f == "oe")
+    ds = load(out, "object_abs_distance_oe", cache, split="train")
+    assert ds.num_rows == n_oe > 0 and set(ds["format"]) == {"oe"}
     # the default config is 3q, and rows carry a video pointing at a file of the folder
     ds = load(out, None, cache, split="train").cast_column("video", Video(decode=False))
     assert set(ds["question_type"]) <= {"object_abs_distance", "obj_appearance_order", "object_rel_direction_easy",
