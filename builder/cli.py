@@ -6,7 +6,9 @@
   simsv qa --corpus ./corpus                 # question-answer records (+ room clip videos)
   simsv mix --corpus ./corpus --mix 3q --size 25000
   simsv audit --corpus ./corpus --out audit.md
-  simsv bench capture | qa
+  simsv export --corpus ./corpus --out ./sims-vsi; simsv push --folder ./sims-vsi --repo you/sims-vsi
+  simsv preview --corpus ./corpus --out ./preview
+  simsv bench capture | qa | load
 """
 
 from __future__ import annotations
