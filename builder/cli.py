@@ -1,4 +1,4 @@
-"""The `simsv` command line: generate a corpus, look at it, benchmark capture.
+"""The `simsv` command line: from houses and walkthroughs to QA records, mixes and the Hub folder.
 
   simsv generate --houses 4 --seed 0 --out ./corpus [--shard 0/2]
   simsv look --corpus ./corpus --house 0 --out ./look
