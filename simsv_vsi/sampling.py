@@ -13,11 +13,11 @@ DEFAULT_SAMPLE_COUNTS = (32, 64)
 
 
 def uniform_frame_indices(num_frames: int, k: int) -> np.ndarray:
-    """K frame indices spread evenly from the first to the last frame (all frames when n <= k)."""
+    """K frame indices spread evenly from the first to the last frame. Always K of them: a video
+    shorter than K repeats frames, as lmms-eval's loaders do, so every video in a training batch
+    stacks to the same (K, 3, H, W) and costs the same number of visual tokens."""
     if num_frames <= 0:
         raise ValueError(f"a video needs at least one frame, got {num_frames}")
-    if num_frames <= k:
-        return np.arange(num_frames)
     return np.linspace(0, num_frames - 1, k).astype(np.int64)
 
 

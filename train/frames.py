@@ -1,0 +1,66 @@
+"""Pixels for the vision tower: decode the K uniformly sampled frames of a video and turn them
+into normalised float tensors, without torchvision (its PyPI wheels are CUDA builds)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from simsv_vsi.sampling import uniform_frame_indices
+
+
+@dataclass(frozen=True)
+class FrameSpec:
+    """How frames are sampled and normalised; saved beside checkpoints as `simsv_video.json`."""
+    frames: int  # K, frames sampled uniformly per video (paper: 32 OneVision, 64 LLaVA-Video)
+    size: int  # square side in pixels the vision tower takes (384 for SigLIP-so400m)
+    mean: tuple[float, float, float] = (0.5, 0.5, 0.5)  # SigLIP's normalisation
+    std: tuple[float, float, float] = (0.5, 0.5, 0.5)
+
+
+@dataclass
+class SampledVideo:
+    frames: torch.Tensor  # uint8 (K, 3, H, W)
+    times_s: list[float]  # timestamp of each sampled frame
+    duration_s: float
+
+
+def open_video(value, video_root: str | Path | None = None):
+    """A `video` column value as a torchcodec decoder: `datasets` already gives a decoder; a
+    parquet row gives a path, relative to `video_root`."""
+    if hasattr(value, "get_frames_at"):
+        return value
+    from torchcodec.decoders import VideoDecoder
+
+    if isinstance(value, dict):  # an undecoded `datasets` Video value
+        if value.get("bytes"):
+            return VideoDecoder(value["bytes"])
+        value = value.get("path")
+
+    path = Path(video_root or ".") / value if isinstance(value, str) else None
+    if path is None or not path.is_file():
+        raise FileNotFoundError(f"video {value!r} not found (video_root={video_root})")
+    return VideoDecoder(str(path))
+
+
+def sample_frames(decoder, k: int) -> SampledVideo:
+    """The K frames lmms-eval's sampler picks, with their timestamps."""
+    meta = decoder.metadata
+    fps = float(meta.average_fps)
+    idx = uniform_frame_indices(meta.num_frames, k).tolist()
+    return SampledVideo(frames=decoder.get_frames_at(idx).data, times_s=[i / fps for i in idx],
+                        duration_s=meta.num_frames / fps)
+
+
+def to_pixels(frames: torch.Tensor, spec: FrameSpec) -> torch.Tensor:
+    """uint8 (K, 3, H, W) -> float32 (K, 3, size, size): bicubic resize, scale to [0, 1], normalise."""
+    x = frames.float()
+    if x.shape[-2:] != (spec.size, spec.size):
+        x = F.interpolate(x, size=(spec.size, spec.size), mode="bicubic", align_corners=False, antialias=True)
+    x = x.clamp_(0, 255) / 255.0
+    mean = torch.tensor(spec.mean).view(1, 3, 1, 1)
+    std = torch.tensor(spec.std).view(1, 3, 1, 1)
+    return (x - mean) / std
