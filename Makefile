@@ -2,7 +2,7 @@
 # Both install what they need first (scripts/install.sh: apt packages + .venv).
 DEMO_OUT ?= demo
 
-.PHONY: install demo test bench
+.PHONY: install demo test test-slow bench
 
 install:
 	./scripts/install.sh
@@ -14,6 +14,10 @@ demo: install
 
 test: install
 	.venv/bin/python -m pytest -q
+
+# the long end-to-end runs (2-process DeepSpeed, resume); CI runs them after `make test`
+test-slow: install
+	.venv/bin/python -m pytest -q -m slow
 
 bench: install
 	.venv/bin/simsv bench capture

@@ -27,6 +27,8 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
   # torch first, pinned: the CPU build torchcodec 0.13 decodes with (a looser pin pulls CUDA builds)
   .venv/bin/pip install -q torch==2.13.0 torchcodec==0.13.0
-  .venv/bin/pip install -q -e ".[builder,hub,dev]"
+  # torch repeated on the line so nothing replaces the CPU wheel; DeepSpeed's CUDA ops are JIT-built
+  # on first use instead of at install (there is no CUDA toolkit here)
+  DS_BUILD_OPS=0 .venv/bin/pip install -q torch==2.13.0 -e ".[builder,hub,train,dev]"
   rm -f .venv/.installed-*; touch "$stamp"
 fi

@@ -26,3 +26,14 @@ def qa_corpus(tmp_path_factory):
           "--trajectories", "1", "--quiet")
     simsv("qa", "--corpus", str(out), "--quiet")
     return out
+
+
+@pytest.fixture(scope="session")
+def hub_folder(qa_corpus, tmp_path_factory):
+    """`simsv export` of qa_corpus, one house held out so validation/test splits exist."""
+    from simsv_vsi.export import EXPORTED_MIXES
+
+    simsv("mix", "--corpus", str(qa_corpus), "--mix", *EXPORTED_MIXES, "--test", "0.5", "--validation", "0")
+    out = tmp_path_factory.mktemp("hub") / "sims-vsi"
+    simsv("export", "--corpus", str(qa_corpus), "--out", str(out))
+    return out

@@ -15,7 +15,7 @@ def _plain(value):
     return getattr(value, "value", value)  # enums as their option string
 
 
-def hyperparameters(args, model_args, layout: str) -> dict:
+def hyperparameters(args, model_args, layout: str, zero_stage: int | None = None) -> dict:
     """The settings that define a run, as the card's table shows them."""
     world = max(args.world_size, 1)
     hp = {
@@ -34,8 +34,8 @@ def hyperparameters(args, model_args, layout: str) -> dict:
     }
     if model_args.use_peft:
         hp["LoRA"] = f"r={model_args.lora_r}, alpha={model_args.lora_alpha}, dropout={model_args.lora_dropout}"
-    if args.deepspeed:
-        hp["DeepSpeed"] = Path(str(args.deepspeed)).name if isinstance(args.deepspeed, str) else "inline config"
+    if zero_stage is not None:
+        hp["DeepSpeed"] = f"ZeRO-{zero_stage}"
     return hp
 
 
@@ -51,8 +51,8 @@ def write_card(folder: str | Path, *, base_model: str, dataset: str, config: str
 class ModelCardCallback(TrainerCallback):
     """Writes the card into each checkpoint folder right after the trainer saved it."""
 
-    def __init__(self, **card_fields):
-        self.card_fields = card_fields
+    def __init__(self, card_fields: dict):
+        self.card_fields = card_fields  # shared with the script, which fills in hp once the trainer exists
 
     def on_save(self, args, state, control, **kwargs):
         folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"

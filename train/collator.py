@@ -114,14 +114,15 @@ class VideoSFTCollator:
             labels += [IGNORE_INDEX] * len(nl)
         if video is not None and not videos_seen:
             raise ValueError(f"row {row.get('id', '?')}: has a video but no {{'type': 'video'}} content part")
-        if self.max_length is not None and len(ids) > self.max_length:
-            raise ValueError(f"row {row.get('id', '?')}: {len(ids)} tokens > max_length {self.max_length}; "
-                             "it should have been dropped by train.data (video blocks are never cut)")
         pixels = to_pixels(sampled.frames, self.spec) if sampled else None
         return Encoded(ids, labels, pixels)
 
     def __call__(self, rows: list[dict]) -> dict:
         enc = [self.encode(r) for r in rows]
+        for r, e in zip(rows, enc):
+            if self.max_length is not None and len(e.input_ids) > self.max_length:
+                raise ValueError(f"row {r.get('id', '?')}: {len(e.input_ids)} tokens > max_length {self.max_length}; "
+                                 "train.data drops such rows first (video blocks are never cut)")
         width = max(len(e.input_ids) for e in enc)
         batch = {
             "input_ids": torch.full((len(enc), width), self.pad_id, dtype=torch.long),

@@ -29,12 +29,13 @@ if __package__ in (None, ""):  # `accelerate launch train/sft.py` runs this file
 
 import torch
 from transformers.trainer_utils import get_last_checkpoint
-from trl import ModelConfig, SFTConfig, SFTTrainer, TrlParser
+from trl import ModelConfig, SFTConfig, TrlParser
 
 from train.cards import ModelCardCallback, hyperparameters, write_card
 from train.collator import VideoSFTCollator
 from train.data import DataArguments, default_video_root, drop_too_long, load_training_data
 from train.layouts import VideoLayout
+from train.trainer import VideoSFTTrainer
 from train.model import frame_spec, load_model, load_tokenizer, lora_config, vision_grid
 
 logger = logging.getLogger("train.sft")
@@ -69,16 +70,23 @@ def main(data_args: DataArguments, training_args: SFTConfig, model_args: ModelCo
                                 max_length=training_args.max_length, video_root=default_video_root(data_args))
     train, evals = load_training_data(data_args, seed=training_args.seed)
     train = drop_too_long(train, collator, training_args.max_length, "train")
+    if training_args.train_sampling_strategy == "random":
+        # HF's RandomSampler draws from the global RNG, whose state differs after a resume: a seeded
+        # shuffle here makes the order a function of the seed alone (each epoch repeats it)
+        train = train.shuffle(seed=training_args.seed)
+        training_args.train_sampling_strategy = "sequential"
     if evals is not None:
         evals = drop_too_long(evals, collator, training_args.max_length, data_args.eval_split)
 
     # Trainer
     card = dict(base_model=model_args.model_name_or_path, dataset=data_args.dataset,
-                config=data_args.dataset_config, spec=spec, layout=layout.name,
-                hp=hyperparameters(training_args, model_args, layout.name))
-    trainer = SFTTrainer(model=model, args=training_args, train_dataset=train, eval_dataset=evals,
-                         data_collator=collator, processing_class=tokenizer, peft_config=lora_config(model_args),
-                         callbacks=[ModelCardCallback(**card)])
+                config=data_args.dataset_config, spec=spec, layout=layout.name)
+    trainer = VideoSFTTrainer(model=model, args=training_args, train_dataset=train, eval_dataset=evals,
+                              data_collator=collator, processing_class=tokenizer,
+                              peft_config=lora_config(model_args), callbacks=[ModelCardCallback(card)])
+    card["hp"] = hyperparameters(training_args, model_args, layout.name, zero_stage(trainer))
+    logger.info("training %d rows on %d process(es)%s", len(train), training_args.world_size,
+                f", DeepSpeed ZeRO-{card['hp']['DeepSpeed'][-1]}" if "DeepSpeed" in card["hp"] else "")
     out = Path(training_args.output_dir)
     resume = training_args.resume_from_checkpoint or (get_last_checkpoint(str(out)) if out.is_dir() else None)
     if resume:
@@ -92,6 +100,12 @@ def main(data_args: DataArguments, training_args: SFTConfig, model_args: ModelCo
     if training_args.push_to_hub:
         trainer.push_to_hub(dataset_name=data_args.dataset)
     return out
+
+
+def zero_stage(trainer) -> int | None:
+    """The DeepSpeed ZeRO stage this run uses (from --deepspeed or accelerate's config), or None."""
+    plugin = getattr(trainer.accelerator.state, "deepspeed_plugin", None)
+    return int(plugin.zero_stage) if plugin is not None else None
 
 
 def make_parser() -> TrlParser:

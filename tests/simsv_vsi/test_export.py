@@ -11,7 +11,6 @@ from datasets import Video, load_dataset
 from simsv_vsi.export import EXPORTED_MIXES, export_folder
 from simsv_vsi.mixes import SPLITS
 from simsv_vsi.records import read_records
-from tests.conftest import simsv
 
 pytestmark = pytest.mark.render
 
@@ -28,12 +27,8 @@ def load(folder, config=None, cache_dir=None, **kw):
 
 
 @pytest.fixture(scope="module")
-def hub(qa_corpus, tmp_path_factory):
-    # hold out one of the two houses so validation/test splits exist
-    simsv("mix", "--corpus", str(qa_corpus), "--mix", *EXPORTED_MIXES, "--test", "0.5", "--validation", "0")
-    out = tmp_path_factory.mktemp("hub") / "sims-vsi"
-    simsv("export", "--corpus", str(qa_corpus), "--out", str(out))
-    return qa_corpus, out
+def hub(qa_corpus, hub_folder):
+    return qa_corpus, hub_folder
 
 
 def test_every_config_loads_with_exact_counts(hub, cache):
