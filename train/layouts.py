@@ -4,10 +4,11 @@ weights (SigLIP + projector + Qwen2) but lay the video out differently.
 - `onevision` (HF-native LLaVA-OneVision): each frame's 27x27 patch grid is bilinearly resized
   to 14x14, frames are concatenated, and ONE newline embedding closes the video:
   F * ceil(g/2)^2 + 1 tokens (6,273 for 32 frames at 384 px).
-- `llava_video` (LLaVA-Video-7B): each frame's grid is average-pooled with stride 2 and a newline
-  embedding follows every pooled row of every frame: F * p * (p + 1) tokens with p = floor(g/2)
-  (64 frames: 64 * 13 * 14 = 11,648). The user turn also starts with a time instruction that
-  says how long the video is and when each sampled frame was taken.
+- `llava_video` (LLaVA-Video-7B): the same 14x14 bilinear pooling (its config's
+  `mm_spatial_pool_mode`), but a newline embedding follows every pooled row of every frame
+  (`mm_newline_position: grid`): F * p * (p + 1) tokens (64 frames: 64 * 14 * 15 = 13,440). The
+  user turn also starts with a time instruction that says how long the video is and when each
+  sampled frame was taken.
 
 The model side of `llava_video` is `train.model.LlavaVideoGridModel`; the token count here and
 the feature count there must agree exactly or the forward pass refuses the batch.
@@ -32,8 +33,8 @@ class VideoLayout:
 
     @property
     def pooled(self) -> int:
-        """Pooled rows (= columns) per frame."""
-        return math.ceil(self.grid / 2) if self.name == "onevision" else self.grid // 2
+        """Pooled rows (= columns) per frame: bilinear resize to half, rounded up."""
+        return math.ceil(self.grid / 2)
 
     def num_tokens(self, frames: int) -> int:
         """Visual tokens for a video of `frames` sampled frames."""

@@ -13,7 +13,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from transformers import AutoTokenizer, LlavaOnevisionForConditionalGeneration
 from transformers.models.llava_onevision.modeling_llava_onevision import LlavaOnevisionModel
 
@@ -26,15 +25,8 @@ LORA_TARGET_REGEX = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj
 
 
 class LlavaVideoGridModel(LlavaOnevisionModel):
-    """LLaVA-Video's video features: stride-2 average pooling, then a newline embedding after every
-    pooled row of every frame (no closing newline)."""
-
-    def apply_pooling(self, image_features):
-        grid = self.config.vision_config.image_size // self.config.vision_config.patch_size
-        n, _, dim = image_features.shape
-        x = image_features.view(n, grid, grid, dim).permute(0, 3, 1, 2)
-        x = F.avg_pool2d(x, kernel_size=2, stride=2)
-        return x.permute(0, 2, 3, 1).reshape(n, -1, dim)
+    """LLaVA-Video's video features: OneVision's pooled frames, but a newline embedding after every
+    pooled row of every frame instead of one closing the video."""
 
     def get_video_features(self, pixel_values_videos, *args, **kwargs):
         out = super().get_video_features(pixel_values_videos, *args, **kwargs)
