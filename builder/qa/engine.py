@@ -41,6 +41,7 @@ POOLS = {
 assert set(POOLS) == set(QUESTION_TYPES), "every registered type needs a generator"
 FORMAT_CODE = {"oe": 1, "mc": 2}
 INT63 = (1 << 63) - 1
+EVIDENCE_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))  # json.dumps builds one per call
 SLOT_TRIES = 20  # questions a slot may try (multiple choice needs fair options) before it stays empty
 
 
@@ -96,7 +97,7 @@ def _slots(view: TrajectoryView, scope: Scope, cfg: QAConfig) -> range:
 
 def _record(view: TrajectoryView, scope: Scope, qt: QuestionType, fmt: str, slot: int, cand: Candidate,
             rng: np.random.Generator, priors, cfg: QAConfig, seed: int) -> QARecord | None:
-    fields = dict(cand.fields)
+    fields = cand.fields
     options = None
     if qt.answer == "numeric":
         answer_value = format_number(cand.value, qt.decimals)
@@ -112,7 +113,7 @@ def _record(view: TrajectoryView, scope: Scope, qt: QuestionType, fmt: str, slot
         answer_value = cand.choices[0]
         options, answer = shuffle_options(cand.choices, 0, rng)
         if cand.choices_in_question:
-            fields.update({f"choice_{'abcd'[k]}": option_text(o) for k, o in enumerate(options)})
+            fields = {**fields, **{f"choice_{'abcd'[k]}": option_text(o) for k, o in enumerate(options)}}
     question = qt.template.format(**fields)
     return QARecord(
         id=f"{scope.video_id}:{qt.name}:{fmt}:{slot}",
@@ -122,5 +123,5 @@ def _record(view: TrajectoryView, scope: Scope, qt: QuestionType, fmt: str, slot
         question_type=qt.name, format=fmt, question=question, options=options,
         answer=answer, answer_value=answer_value,
         gt_value=None if cand.value is None else float(cand.value), unit=qt.unit,
-        objects=cand.objects, evidence=json.dumps(cand.evidence, sort_keys=True, separators=(",", ":")),
+        objects=cand.objects, evidence=EVIDENCE_JSON.encode(cand.evidence),
         seed=seed)
