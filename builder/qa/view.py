@@ -101,8 +101,9 @@ class Scope:
     @cached_property
     def seen_by_group(self) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
-        for i in np.flatnonzero(self.seen):
-            out.setdefault(self.view.objects[i].group, []).append(int(i))
+        objects = self.view.objects
+        for i in np.flatnonzero(self.seen).tolist():
+            out.setdefault(objects[i].group, []).append(i)
         return out
 
     @cached_property
@@ -110,10 +111,11 @@ class Scope:
         """Objects a question may name as "the <category>": the only instance of its confusion
         group seen in the scope, and referable. Also the number of groups turned down per rule."""
         out, rejected = [], {"not_unique": 0, "not_referable": 0}
+        referable = self.referable.tolist()  # few objects: Python indexing beats numpy's
         for g in self.seen_by_group.values():
             if len(g) > 1:
                 rejected["not_unique"] += 1
-            elif not self.referable[g[0]]:
+            elif not referable[g[0]]:
                 rejected["not_referable"] += 1
             else:
                 out.append(g[0])
@@ -125,11 +127,12 @@ class Scope:
         member must be referable (no half-seen instance the viewer may have missed), and no
         other family of the confusion group may be seen. Also the groups turned down per rule."""
         out, rejected = {}, {"confusable_category_seen": 0, "instance_not_referable": 0}
+        objects, referable = self.view.objects, self.referable.tolist()
         for members in self.seen_by_group.values():
-            fams = {self.view.objects[i].family for i in members}
+            fams = {objects[i].family for i in members}
             if len(fams) > 1:
                 rejected["confusable_category_seen"] += 1
-            elif not self.referable[members].all():
+            elif not all(referable[i] for i in members):
                 rejected["instance_not_referable"] += 1
             else:
                 out[fams.pop()] = members
@@ -143,7 +146,10 @@ class Scope:
         uniq, fams = self.unique[0], list(self.families[0].values())
         if not uniq or not fams:
             return np.zeros((len(uniq), len(fams)))
-        return np.stack([self.view.distance[np.ix_(uniq, m)].min(1) for m in fams], axis=1)
+        # one gather of every family's columns side by side, then a min per family's block
+        cols = [i for m in fams for i in m]
+        starts = np.cumsum([0] + [len(m) for m in fams[:-1]])
+        return np.minimum.reduceat(self.view.distance[np.ix_(uniq, cols)], starts, axis=1)
 
     @property
     def ego_last(self) -> np.ndarray:
@@ -206,7 +212,23 @@ class TrajectoryView:
     @cached_property
     def footprints(self) -> np.ndarray:
         """(objects, 5, 2) footprint points at `direction_footprint` (see SceneObject.footprint)."""
-        return np.array([o.footprint(self.cfg.direction_footprint) for o in self.objects]).reshape(-1, 5, 2)
+        return footprints(self.objects, self.cfg.direction_footprint)
+
+
+def footprints(objects: list[SceneObject], shrink: float) -> np.ndarray:
+    """(objects, 5, 2): `SceneObject.footprint` of every object, computed for all at once (the
+    same operations element by element, so the same floats)."""
+    if not objects:
+        return np.zeros((0, 5, 2))
+    yaw = np.radians(np.array([o.yaw_deg for o in objects]))
+    c, s = np.cos(yaw)[:, None], np.sin(yaw)[:, None]
+    size = np.array([o.size for o in objects])
+    center = np.array([o.center for o in objects])
+    hx, hz = size[:, 0] / 2 * shrink, size[:, 2] / 2 * shrink
+    zero = np.zeros_like(hx)
+    u = np.stack([zero, -hx, hx, hx, -hx], axis=1)  # local corners, as in `footprint`
+    w = np.stack([zero, -hz, -hz, hz, hz], axis=1)
+    return np.stack([center[:, [0]] + c * u + s * w, center[:, [2]] - s * u + c * w], axis=2)
 
 
 def scene_objects(scene: dict) -> list[SceneObject]:

@@ -54,8 +54,7 @@ class AppearancePool(Pool):
         self.ok = ((first[None, :] - first[:, None]) / fps >= cfg.appearance_min_gap_s) & \
                   (samp[None, :, :] > samp[:, None, :]).all(-1) if n else np.zeros((0, 0), bool)
         self.fps = fps
-        self.chains = [c for c in itertools.combinations(range(n), 4)
-                       if self.ok[c[0], c[1]] and self.ok[c[1], c[2]] and self.ok[c[2], c[3]]]
+        self.chains = _chains(self.ok.tolist(), 4)
         if n >= 4 and not self.chains:
             stats(t, "no_well_separated_four")
 
@@ -86,3 +85,14 @@ class AppearancePool(Pool):
                     "first_sampled_index": {n: self.rows[i][3] for n, i in zip(names, chain)}}
         fields = {f"choice_{'abcd'[k]}": n for k, n in enumerate(shown)}
         return Candidate(tuple(names), fields, objs, evidence, choices=choices)
+
+
+def _chains(ok: list[list[bool]], length: int) -> list[tuple[int, ...]]:
+    """Increasing index tuples with ok[a][b] for each consecutive pair, in lexicographic order
+    (as filtering itertools.combinations would give, without visiting every combination)."""
+    n = len(ok)
+    after = [[j for j in range(i + 1, n) if ok[i][j]] for i in range(n)]
+    chains = [(i,) for i in range(n)]
+    for _ in range(length - 1):
+        chains = [c + (j,) for c in chains for j in after[c[-1]]]
+    return chains

@@ -44,25 +44,44 @@ class Deferred:
     cls: str = ""
 
 
-class ListPool(Pool):
-    """A fixed list; draws a class uniformly among classes with unused candidates, then a
-    candidate uniformly within it, so answer classes come out balanced."""
+class KeyedPool(Pool):
+    """Candidates known up front only by key and answer class; `make(i)` builds the i-th one
+    when a slot draws it (most never are). Draws a class uniformly among classes with unused
+    candidates, then a candidate uniformly within it, so answer classes come out balanced."""
 
-    def __init__(self, candidates: list[Candidate | Deferred]):
-        self.by_class: dict[str, list[Candidate]] = {}
-        for c in candidates:
-            self.by_class.setdefault(c.cls, []).append(c)
-        self.classes = sorted(self.by_class)
+    def __init__(self, keys: list[tuple], classes: list[str], make: Callable[[int], Candidate]):
+        self.keys, self.make = keys, make
+        self.members: dict[str, list[int]] = {}  # class -> candidate indices, in list order
+        for i, c in enumerate(classes):
+            self.members.setdefault(c, []).append(i)
+        self.classes = sorted(self.members)
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self.by_class.values())
+        return len(self.keys)
 
     def draw(self, rng, used):
-        open_classes = [k for k in self.classes if any(c.key not in used for c in self.by_class[k])]
+        keys = self.keys
+        open_classes = [c for c in self.classes if any(keys[i] not in used for i in self.members[c])]
         if not open_classes:
             return None
-        free = [c for c in self.by_class[open_classes[rng.integers(len(open_classes))]] if c.key not in used]
-        c = free[rng.integers(len(free))]
+        members = self.members[open_classes[rng.integers(len(open_classes))]]
+        free = [i for i in members if keys[i] not in used] if used else members
+        return self.make(free[rng.integers(len(free))])
+
+
+class ListPool(KeyedPool):
+    """A fixed list of candidates (or Deferred ones)."""
+
+    def __init__(self, candidates: list[Candidate | Deferred]):
+        self.candidates = candidates
+        super().__init__([c.key for c in candidates], [c.cls for c in candidates], self._get)
+
+    @property
+    def by_class(self) -> dict[str, list[Candidate | Deferred]]:
+        return {c: [self.candidates[i] for i in m] for c, m in self.members.items()}
+
+    def _get(self, i: int) -> Candidate:
+        c = self.candidates[i]
         return c.make() if isinstance(c, Deferred) else c
 
 

@@ -37,7 +37,11 @@ class RoutePool(Pool):
         by_room: dict[str, list[int]] = {}
         for i in unique_objects(scope, stats, t):
             by_room.setdefault(view.objects[i].room_id, []).append(i)
-        self.routes = []  # (waypoint indices, turn names, angles)
+        # accepted routes as plain lists (turn codes index ROUTE_TURNS); a route's texts are
+        # built only when drawn
+        self.seqs: list[list[int]] = []
+        self.codes: list[list[int]] = []
+        self.angles: list[list[float]] = []
         for n_turns in range(1, cfg.route_max_turns + 1):
             seqs = np.array([p for m in by_room.values() for p in itertools.permutations(m, n_turns + 2)],
                             np.int64).reshape(-1, n_turns + 2)
@@ -48,17 +52,31 @@ class RoutePool(Pool):
             vague = (codes < 0).any(1) & ~short
             stats(t, "leg_too_short", int(short.sum()))
             stats(t, "ambiguous_turn", int(vague.sum()))
-            for k in np.flatnonzero(~short & ~vague):
-                self.routes.append((seqs[k].tolist(), [ROUTE_TURNS[c] for c in codes[k]], angles[k].tolist()))
+            ok = ~short & ~vague
+            self.seqs += seqs[ok].tolist()
+            self.codes += codes[ok].tolist()
+            self.angles += angles[ok].tolist()
+        self.by_first_turn: dict[int, list[int]] = {}  # first turn code -> route indices, in order
+        for i, c in enumerate(self.codes):
+            self.by_first_turn.setdefault(c[0], []).append(i)
+
+    @property
+    def routes(self) -> list[tuple[list[int], list[str], list[float]]]:
+        """(waypoint indices, turn names, angles) of every accepted route."""
+        return [self._route(i) for i in range(len(self.seqs))]
+
+    def _route(self, i: int) -> tuple[list[int], list[str], list[float]]:
+        return self.seqs[i], [ROUTE_TURNS[c] for c in self.codes[i]], self.angles[i]
 
     def draw(self, rng, used):
-        if not self.routes:
+        if not self.seqs:
             return None
+        everything = range(len(self.seqs))
         # balance the first turn's kind, then pick a route
         for _ in range(MAX_TRIES):
-            want = ROUTE_TURNS[rng.integers(len(ROUTE_TURNS))]
-            fits = [r for r in self.routes if r[1][0] == want] or self.routes
-            seq, turns, angles = fits[rng.integers(len(fits))]
+            want = int(rng.integers(len(ROUTE_TURNS)))
+            fits = self.by_first_turn.get(want) or everything
+            seq, turns, angles = self._route(fits[rng.integers(len(fits))])
             view = self.scope.view
             names = [view.objects[k].category for k in seq]
             if tuple(names) in used:
