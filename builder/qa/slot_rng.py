@@ -72,13 +72,26 @@ def prefix_pool(words: list[int]) -> tuple[list[int], int]:
     return pool, h.const
 
 
+def _constants(init: int, mult: int, n: int) -> list[tuple[int, int]]:
+    """The (xor, multiply) constants of n successive hash steps from `init` (they do not depend
+    on the data, so slots can share them)."""
+    out = []
+    for _ in range(n):
+        nxt = (init * mult) & M32
+        out.append((init, nxt))
+        init = nxt
+    return out
+
+
+_STATE_CONSTANTS = _constants(INIT_B, MULT_B, 8)  # generate_state(4, np.uint64): 8 words
+
+
 def generate_state64(pool: list[int], n_words: int) -> list[int]:
     """SeedSequence.generate_state(n_words, np.uint64) as Python ints."""
-    const, out32 = INIT_B, []
-    for k in range(2 * n_words):
-        v = pool[k % POOL_SIZE] ^ const
-        const = (const * MULT_B) & M32
-        v = (v * const) & M32
+    consts = _STATE_CONSTANTS if n_words == 4 else _constants(INIT_B, MULT_B, 2 * n_words)
+    out32 = []
+    for k, (x, m) in enumerate(consts):
+        v = ((pool[k % POOL_SIZE] ^ x) * m) & M32
         out32.append(v ^ (v >> XSHIFT))
     return [out32[2 * k] | out32[2 * k + 1] << 32 for k in range(n_words)]  # little-endian pairs
 
@@ -102,13 +115,20 @@ class SlotSeeds:
     def __init__(self, prefix: list[int]):
         words = [w for n in prefix for w in int_words(n)]
         self.pool, self.const = prefix_pool(words)
+        self.word_constants = _constants(self.const, MULT_A, POOL_SIZE)
         self.rng = _SHARED_RNG
 
     def slot(self, slot: int) -> tuple[np.random.Generator, int]:
         """The generator of `slot` (valid until the next call) and the slot's first 64-bit state
         word (SeedSequence.generate_state(1, np.uint64)[0])."""
-        pool = list(self.pool)
-        _mix_in(pool, int_words(slot), _Hasher(self.const))
+        if slot <= M32:  # one word: its 4 hash steps use constants fixed per SlotSeeds
+            pool = []
+            for p, (x, m) in zip(self.pool, self.word_constants):
+                v = ((slot ^ x) * m) & M32
+                pool.append(_mix(p, v ^ (v >> XSHIFT)))
+        else:
+            pool = list(self.pool)
+            _mix_in(pool, int_words(slot), _Hasher(self.const))
         val = generate_state64(pool, 4)
         self.rng.bit_generator.state = pcg64_state(val)
         return self.rng, val[0]

@@ -52,21 +52,37 @@ class KeyedPool(Pool):
     def __init__(self, keys: list[tuple], classes: list[str], make: Callable[[int], Candidate]):
         self.keys, self.make = keys, make
         self.members: dict[str, list[int]] = {}  # class -> candidate indices, in list order
-        for i, c in enumerate(classes):
-            self.members.setdefault(c, []).append(i)
+        self.place: list[tuple[str, int]] = []  # candidate -> (class, position in members[class])
+        self.with_key: dict[tuple, list[int]] = {}  # key -> candidates (several may share one)
+        for i, (k, c) in enumerate(zip(keys, classes)):
+            m = self.members.setdefault(c, [])
+            self.place.append((c, len(m)))
+            m.append(i)
+            self.with_key.setdefault(k, []).append(i)
         self.classes = sorted(self.members)
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def draw(self, rng, used):
-        keys = self.keys
-        open_classes = [c for c in self.classes if any(keys[i] not in used for i in self.members[c])]
+        # Work from the few used keys rather than scanning every candidate: slots retry
+        # often, and the largest pools hold hundreds of candidates.
+        taken: dict[str, list[int]] = {}  # class -> positions of used candidates
+        for k in used:
+            for i in self.with_key.get(k, ()):
+                c, pos = self.place[i]
+                taken.setdefault(c, []).append(pos)
+        open_classes = [c for c in self.classes if len(taken.get(c, ())) < len(self.members[c])]
         if not open_classes:
             return None
-        members = self.members[open_classes[rng.integers(len(open_classes))]]
-        free = [i for i in members if keys[i] not in used] if used else members
-        return self.make(free[rng.integers(len(free))])
+        c = open_classes[rng.integers(len(open_classes))]
+        skip = sorted(taken.get(c, ()))
+        r = int(rng.integers(len(self.members[c]) - len(skip)))  # the r-th unused member, counting in order
+        for pos in skip:
+            if pos > r:
+                break
+            r += 1
+        return self.make(self.members[c][r])
 
 
 class ListPool(KeyedPool):
