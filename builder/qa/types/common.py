@@ -3,6 +3,7 @@ the naming rules that keep references unambiguous."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
@@ -139,3 +140,10 @@ def signed_angle_deg(forward: np.ndarray, target: np.ndarray) -> np.ndarray:
     cross = forward[..., 0] * target[..., 1] - forward[..., 1] * target[..., 0]
     dot = (forward * target).sum(-1)
     return np.degrees(np.arctan2(cross, dot))
+
+
+def permutations_within(groups, k: int) -> np.ndarray:
+    """(N, k) int64: every ordered k-tuple of distinct members of one group, group by group in
+    itertools.permutations order (fromiter: no tuple-by-tuple array conversion)."""
+    flat = itertools.chain.from_iterable(itertools.chain.from_iterable(itertools.permutations(m, k) for m in groups))
+    return np.fromiter(flat, np.int64).reshape(-1, k)

@@ -10,12 +10,12 @@ positioning object's footprint toward every point of the other two footprints (s
 
 from __future__ import annotations
 
-import itertools
 
 import numpy as np
 
 from builder.qa.config import QAConfig
-from builder.qa.types.common import Candidate, Pool, Rejections, ref, signed_angle_deg, unique_objects
+from builder.qa.types.common import (Candidate, Pool, Rejections, permutations_within, ref, signed_angle_deg,
+                                     unique_objects)
 from builder.qa.view import Scope
 from simsv_vsi.question_types import DIRECTION_CLASSES
 
@@ -51,8 +51,7 @@ def _triple_geometry(scope: Scope) -> dict:
         by_room: dict[str, list[int]] = {}
         for i in scope.unique[0]:
             by_room.setdefault(view.objects[i].room_id, []).append(i)
-        triples = np.array([t for m in by_room.values() for t in itertools.permutations(m, 3)],
-                           np.int64).reshape(-1, 3)
+        triples = permutations_within(by_room.values(), 3)
         centers, feet = view.centers_xz, view.footprints
         P, O, Q = (centers[triples[:, k]] for k in range(3))
         sp = feet[triples[:, 0]][:, :, None, None]

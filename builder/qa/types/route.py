@@ -15,7 +15,8 @@ import itertools
 import numpy as np
 
 from builder.qa.config import QAConfig
-from builder.qa.types.common import Candidate, Pool, Rejections, ref, signed_angle_deg, unique_objects
+from builder.qa.types.common import (Candidate, Pool, Rejections, permutations_within, ref, signed_angle_deg,
+                                     unique_objects)
 from builder.qa.view import Scope
 from simsv_vsi.question_types import ROUTE_TURNS
 
@@ -43,8 +44,7 @@ class RoutePool(Pool):
         self.codes: list[list[int]] = []
         self.angles: list[list[float]] = []
         for n_turns in range(1, cfg.route_max_turns + 1):
-            seqs = np.array([p for m in by_room.values() for p in itertools.permutations(m, n_turns + 2)],
-                            np.int64).reshape(-1, n_turns + 2)
+            seqs = permutations_within(by_room.values(), n_turns + 2)
             legs = np.diff(view.centers_xz[seqs], axis=1)
             angles = signed_angle_deg(legs[:, :-1], legs[:, 1:])
             codes = turn_codes(angles, cfg.route_turn_margin_deg)
