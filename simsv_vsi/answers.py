@@ -4,6 +4,7 @@ and the multiple-choice letter layout VSI-Bench uses ("A. 2.3")."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 
 LETTERS = "ABCDEFGH"
 
@@ -11,7 +12,12 @@ LETTERS = "ABCDEFGH"
 def format_number(value: float, decimals: int) -> str:
     """Round half-to-even at `decimals` through Decimal of the shortest repr, so 2.25 -> "2.2"
     the same on every machine and there is never float noise ("35.300000000000004")."""
-    text = repr(float(value))
+    return _format_float(float(value), decimals)
+
+
+@lru_cache(maxsize=1 << 14)  # numbers drawn from priors repeat (sizes of one category, counts)
+def _format_float(value: float, decimals: int) -> str:
+    text = repr(value)
     if decimals >= 0 and "e" not in text and "n" not in text:  # plain "-12.345": round the digits
         return _round_digits(text, decimals)
     return _format_decimal(text, decimals)  # exponent form, inf, nan

@@ -71,9 +71,8 @@ def prior_for(priors: dict[str, AnswerPrior], qtype: str, category: str | None) 
 
 def shuffle_options(options: list[str], correct: int, rng: np.random.Generator) -> tuple[list[str], str]:
     """Lettered options in a uniformly random order, and the correct letter."""
-    perm = rng.permutation(len(options))
-    ordered = [options[i] for i in perm]
-    return letter_options(ordered), "ABCDEFGH"[perm.tolist().index(correct)]
+    perm = rng.permutation(len(options)).tolist()
+    return letter_options([options[i] for i in perm]), "ABCDEFGH"[perm.index(correct)]
 
 
 def numeric_options(answer: float, decimals: int, prior: AnswerPrior, rng: np.random.Generator,

@@ -76,16 +76,9 @@ def _closest_instance(distance: np.ndarray, members: list[list[int]]) -> list[fl
 
 def _farther(d: dict[str, float], margin_m: float, ratio: float) -> list[tuple[str, list[str]]]:
     """For each family of `d` (in order): the families clearly farther (by `margin_m` and by
-    the factor `ratio`), sorted by name. All pairs compared at once as arrays."""
-    names = list(d)
-    if not names:
-        return []
-    v = np.array(list(d.values()), float)
-    by_name = sorted(range(len(names)), key=names.__getitem__)
-    # farther[a, j]: the j-th family by name is clearly farther than family a
-    farther = (v[None, by_name] - v[:, None] >= margin_m) & (v[None, by_name] >= v[:, None] * ratio)
-    sorted_names = [names[j] for j in by_name]
-    return [(names[a], [sorted_names[j] for j in np.flatnonzero(row).tolist()]) for a, row in enumerate(farther)]
+    the factor `ratio`), sorted by name (filtering the name-sorted items keeps that order)."""
+    by_name = sorted(d.items())
+    return [(fam, [f for f, df in by_name if df - da >= margin_m and df >= da * ratio]) for fam, da in d.items()]
 
 
 def rel_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> ClosestPool:

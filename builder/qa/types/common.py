@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 import numpy as np
@@ -51,27 +52,31 @@ class KeyedPool(Pool):
     candidates, then a candidate uniformly within it, so answer classes come out balanced."""
 
     def __init__(self, keys: list[tuple], classes: list[str], make: Callable[[int], Candidate]):
-        self.keys, self.make = keys, make
+        self.keys, self.cls, self.make = keys, classes, make
         self.members: dict[str, list[int]] = {}  # class -> candidate indices, in list order
-        self.place: list[tuple[str, int]] = []  # candidate -> (class, position in members[class])
-        self.with_key: dict[tuple, list[int]] = {}  # key -> candidates (several may share one)
-        for i, (k, c) in enumerate(zip(keys, classes)):
-            m = self.members.setdefault(c, [])
-            self.place.append((c, len(m)))
-            m.append(i)
-            self.with_key.setdefault(k, []).append(i)
+        for i, c in enumerate(classes):
+            self.members.setdefault(c, []).append(i)
         self.classes = sorted(self.members)
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    @cached_property
+    def places(self) -> dict[tuple, list[tuple[str, int]]]:
+        """key -> (class, position in members[class]) of the candidates with that key (several
+        may share one); built on the first draw that has used keys to skip."""
+        out: dict[tuple, list[tuple[str, int]]] = {}
+        for c, members in self.members.items():
+            for pos, i in enumerate(members):
+                out.setdefault(self.keys[i], []).append((c, pos))
+        return out
 
     def draw(self, rng, used):
         # Work from the few used keys rather than scanning every candidate: slots retry
         # often, and the largest pools hold hundreds of candidates.
         taken: dict[str, list[int]] = {}  # class -> positions of used candidates
         for k in used:
-            for i in self.with_key.get(k, ()):
-                c, pos = self.place[i]
+            for c, pos in self.places.get(k, ()):
                 taken.setdefault(c, []).append(pos)
         open_classes = [c for c in self.classes if len(taken.get(c, ())) < len(self.members[c])]
         if not open_classes:
