@@ -8,6 +8,7 @@ a record depends on nothing but its inputs: not on paths, other houses, or run o
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 
@@ -47,35 +48,39 @@ SLOT_TRIES = 20  # questions a slot may try (multiple choice needs fair options)
 
 def slot_seed(seed: int, house_index: int, trajectory: int, qtype: str, fmt: str, slot: int) -> np.random.SeedSequence:
     """The seed a slot's RNG is defined by (`SlotSeeds` computes the same streams faster)."""
-    return np.random.SeedSequence(_slot_prefix(seed, house_index, trajectory, qtype, fmt) + [slot])
+    return np.random.SeedSequence(list(_slot_entropy(seed, house_index, trajectory, qtype, fmt, slot)))
 
 
-def _slot_prefix(seed: int, house_index: int, trajectory: int, qtype: str, fmt: str) -> list[int]:
-    return [seed, house_index, trajectory, type_code(qtype), FORMAT_CODE[fmt]]
+def _slot_entropy(seed: int, house_index: int, trajectory: int, qtype: str, fmt: str, slot: int) -> tuple[int, ...]:
+    return seed, house_index, trajectory, type_code(qtype), FORMAT_CODE[fmt], slot
 
 
 def trajectory_records(view: TrajectoryView, cfg: QAConfig, stats: Rejections,
                        types: list[str] | None = None, formats: tuple[str, ...] = ("oe", "mc")) -> list[QARecord]:
     priors = answer_priors() if "mc" in formats else {}
+    types = types or list(QUESTION_TYPES)
+    slots = _slots(view, cfg)
+    entropy = partial(_slot_entropy, cfg.seed, view.house_index, view.trajectory)
+    # every slot's generator seed, hashed in one go (see slot_rng.py)
+    seeds = SlotSeeds([entropy(name, fmt, k) for name in types for fmt in QUESTION_TYPES[name].formats
+                       if fmt in formats for s in _scopes(view, QUESTION_TYPES[name]) for k in slots[id(s)]])
     out: list[QARecord] = []
-    for name in types or list(QUESTION_TYPES):
+    for name in types:
         qt = QUESTION_TYPES[name]
-        scopes = view.room_clips if qt.scope == "room" else [view.full, *view.room_clips]
+        scopes = _scopes(view, qt)
         pools: list[Pool] = [POOLS[name](s, cfg, stats) for s in scopes]
         for fmt in (f for f in qt.formats if f in formats):
-            seeds = SlotSeeds(_slot_prefix(cfg.seed, view.house_index, view.trajectory, name, fmt))
             for scope, pool in zip(scopes, pools):
                 used: set = set()  # keys asked already in this video, in this format
-                for slot in _slots(view, scope, cfg):
-                    rng, first_word = seeds.slot(slot)  # == default_rng(slot_seed(...)), see slot_rng.py
+                for slot in slots[id(scope)]:
+                    rng, first_word = seeds.rng(entropy(name, fmt, slot))  # == default_rng(slot_seed(...))
                     rec = None
                     for _ in range(SLOT_TRIES):
                         cand = pool.draw(rng, used)
                         if cand is None:
                             break
                         used.add(cand.key)  # tried once: not asked again in this video and format
-                        rec = _record(view, scope, qt, fmt, slot, cand, rng, priors, cfg,
-                                      first_word & INT63)
+                        rec = _record(view, scope, qt, fmt, slot, cand, rng, priors, cfg, first_word & INT63)
                         if rec is not None:
                             break
                         stats(name, "no_fair_options")
@@ -86,13 +91,18 @@ def trajectory_records(view: TrajectoryView, cfg: QAConfig, stats: Rejections,
     return out
 
 
-def _slots(view: TrajectoryView, scope: Scope, cfg: QAConfig) -> range:
-    """Fixed slot numbers per video: the walkthrough first, then each room clip in turn."""
-    if scope is view.full:
-        return range(cfg.questions_per_type)
-    k = view.room_clips.index(scope)
-    first = cfg.questions_per_type + k * cfg.questions_per_room
-    return range(first, first + cfg.questions_per_room)
+def _scopes(view: TrajectoryView, qt: QuestionType) -> list[Scope]:
+    return view.room_clips if qt.scope == "room" else [view.full, *view.room_clips]
+
+
+def _slots(view: TrajectoryView, cfg: QAConfig) -> dict[int, range]:
+    """Fixed slot numbers per video (by id of its scope): the walkthrough first, then each
+    room clip in turn."""
+    out = {id(view.full): range(cfg.questions_per_type)}
+    for k, scope in enumerate(view.room_clips):
+        first = cfg.questions_per_type + k * cfg.questions_per_room
+        out[id(scope)] = range(first, first + cfg.questions_per_room)
+    return out
 
 
 def _record(view: TrajectoryView, scope: Scope, qt: QuestionType, fmt: str, slot: int, cand: Candidate,

@@ -1,12 +1,13 @@
 """Per-slot random generators, fast: the same streams as
-`np.random.default_rng(np.random.SeedSequence([seed, house, trajectory, type, format, slot]))`.
+`np.random.default_rng(np.random.SeedSequence(entropy))` with `entropy` = [seed, house,
+trajectory, type, format, slot].
 
-Building a SeedSequence and a Generator costs ~30 us, as much as the rest of a record. Slots of
-one (seed, house, trajectory, type, format) share the first five entropy words, so here numpy's
-SeedSequence hashing (numpy/random/bit_generator.pyx, pool size 4, no spawn key) is redone in
-Python ints: the pool is mixed once for the shared words, and per slot only the slot's word is
-mixed in. The PCG64 seeding (pcg64_set_seed) is redone too, and one Generator is reused by
-setting its state. tests/builder/test_qa_slot_rng.py checks both against numpy.
+Building a SeedSequence and a Generator costs ~30 us, as much as the rest of a record. Here
+numpy's SeedSequence hashing (numpy/random/bit_generator.pyx: pool size 4, no spawn key) is
+redone on uint32 arrays for all the slots of a trajectory at once (the hash constants do not
+depend on the data, so every row takes the same steps), and PCG64's seeding (pcg64_set_seed)
+is redone in Python ints. One Generator is reused by setting its state.
+tests/builder/test_qa_slot_rng.py checks both against numpy.
 """
 
 from __future__ import annotations
@@ -34,66 +35,65 @@ def int_words(n: int) -> list[int]:
     return words
 
 
-def _mix(x: int, y: int) -> int:
-    r = (MIX_MULT_L * x - MIX_MULT_R * y) & M32
-    return r ^ (r >> XSHIFT)
-
-
 class _Hasher:
-    """SeedSequence's `hashmix` with its running hash constant."""
+    """SeedSequence's `hashmix` on a column of uint32 words, with its running hash constant."""
 
     def __init__(self, const: int = INIT_A):
         self.const = const
 
-    def __call__(self, value: int) -> int:
-        value ^= self.const
+    def __call__(self, value: np.ndarray) -> np.ndarray:
+        value = value ^ np.uint32(self.const)
         self.const = (self.const * MULT_A) & M32
-        value = (value * self.const) & M32
-        return value ^ (value >> XSHIFT)
+        value = value * np.uint32(self.const)  # uint32 arrays wrap, as the C code does
+        return value ^ (value >> np.uint32(XSHIFT))
 
 
-def _mix_in(pool: list[int], words: list[int], h: _Hasher) -> None:
-    """The last stage of SeedSequence.mix_entropy: entropy words past the pool size."""
-    for w in words:
-        for i in range(POOL_SIZE):
-            pool[i] = _mix(pool[i], h(w))
+def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    r = np.uint32(MIX_MULT_L) * x - np.uint32(MIX_MULT_R) * y
+    return r ^ (r >> np.uint32(XSHIFT))
 
 
-def prefix_pool(words: list[int]) -> tuple[list[int], int]:
-    """The pool and hash constant after mixing `words` (at least POOL_SIZE of them)."""
-    assert len(words) >= POOL_SIZE, "the shared words must fill the pool"
+def mix_entropy(words: np.ndarray) -> list[np.ndarray]:
+    """SeedSequence.mix_entropy for every row of `words` (rows, n_words) uint32: the pool, as
+    POOL_SIZE columns."""
     h = _Hasher()
-    pool = [h(w) for w in words[:POOL_SIZE]]
+    n = words.shape[1]
+    pool = [h(words[:, i] if i < n else np.zeros(len(words), np.uint32)) for i in range(POOL_SIZE)]
     for src in range(POOL_SIZE):
         for dst in range(POOL_SIZE):
             if src != dst:
                 pool[dst] = _mix(pool[dst], h(pool[src]))
-    _mix_in(pool, words[POOL_SIZE:], h)
-    return pool, h.const
+    for src in range(POOL_SIZE, n):
+        for dst in range(POOL_SIZE):
+            pool[dst] = _mix(pool[dst], h(words[:, src]))
+    return pool
 
 
-def _constants(init: int, mult: int, n: int) -> list[tuple[int, int]]:
-    """The (xor, multiply) constants of n successive hash steps from `init` (they do not depend
-    on the data, so slots can share them)."""
-    out = []
-    for _ in range(n):
-        nxt = (init * mult) & M32
-        out.append((init, nxt))
-        init = nxt
+def generate_state64(pool: list[np.ndarray], n_words: int) -> np.ndarray:
+    """SeedSequence.generate_state(n_words, np.uint64) for every row: (rows, n_words) uint64."""
+    const, out = INIT_B, []
+    for k in range(2 * n_words):
+        v = pool[k % POOL_SIZE] ^ np.uint32(const)
+        const = (const * MULT_B) & M32
+        v = v * np.uint32(const)
+        out.append(v ^ (v >> np.uint32(XSHIFT)))
+    w = np.stack(out, axis=1).astype(np.uint64)
+    return w[:, 0::2] | (w[:, 1::2] << np.uint64(32))  # little-endian word pairs
+
+
+def seed_states(entropies: list[list[int]]) -> list[list[int]]:
+    """generate_state(4, np.uint64) of SeedSequence(e) for each entropy list, as Python ints.
+    Rows are hashed together when their ints give the same number of words."""
+    words = [[w for n in e for w in int_words(n)] for e in entropies]
+    out: list[list[int]] = [[] for _ in entropies]
+    by_len: dict[int, list[int]] = {}
+    for i, w in enumerate(words):
+        by_len.setdefault(len(w), []).append(i)
+    for rows in by_len.values():
+        state = generate_state64(mix_entropy(np.array([words[i] for i in rows], np.uint32)), 4).tolist()
+        for i, s in zip(rows, state):
+            out[i] = s
     return out
-
-
-_STATE_CONSTANTS = _constants(INIT_B, MULT_B, 8)  # generate_state(4, np.uint64): 8 words
-
-
-def generate_state64(pool: list[int], n_words: int) -> list[int]:
-    """SeedSequence.generate_state(n_words, np.uint64) as Python ints."""
-    consts = _STATE_CONSTANTS if n_words == 4 else _constants(INIT_B, MULT_B, 2 * n_words)
-    out32 = []
-    for k, (x, m) in enumerate(consts):
-        v = ((pool[k % POOL_SIZE] ^ x) * m) & M32
-        out32.append(v ^ (v >> XSHIFT))
-    return [out32[2 * k] | out32[2 * k + 1] << 32 for k in range(n_words)]  # little-endian pairs
 
 
 def pcg64_state(val: list[int]) -> dict:
@@ -110,25 +110,14 @@ _SHARED_RNG = np.random.default_rng(0)
 
 
 class SlotSeeds:
-    """Generators for the slots that share the entropy words `prefix`."""
+    """The generators of a known set of entropy lists (a trajectory's slots), hashed at once."""
 
-    def __init__(self, prefix: list[int]):
-        words = [w for n in prefix for w in int_words(n)]
-        self.pool, self.const = prefix_pool(words)
-        self.word_constants = _constants(self.const, MULT_A, POOL_SIZE)
-        self.rng = _SHARED_RNG
+    def __init__(self, entropies: list[tuple[int, ...]]):
+        self.states = dict(zip(entropies, seed_states([list(e) for e in entropies])))
 
-    def slot(self, slot: int) -> tuple[np.random.Generator, int]:
-        """The generator of `slot` (valid until the next call) and the slot's first 64-bit state
-        word (SeedSequence.generate_state(1, np.uint64)[0])."""
-        if slot <= M32:  # one word: its 4 hash steps use constants fixed per SlotSeeds
-            pool = []
-            for p, (x, m) in zip(self.pool, self.word_constants):
-                v = ((slot ^ x) * m) & M32
-                pool.append(_mix(p, v ^ (v >> XSHIFT)))
-        else:
-            pool = list(self.pool)
-            _mix_in(pool, int_words(slot), _Hasher(self.const))
-        val = generate_state64(pool, 4)
-        self.rng.bit_generator.state = pcg64_state(val)
-        return self.rng, val[0]
+    def rng(self, entropy: tuple[int, ...]) -> tuple[np.random.Generator, int]:
+        """default_rng(SeedSequence(entropy)) (valid until the next call) and the entropy's first
+        64-bit state word (SeedSequence.generate_state(1, np.uint64)[0])."""
+        val = self.states[entropy]
+        _SHARED_RNG.bit_generator.state = pcg64_state(val)
+        return _SHARED_RNG, val[0]
