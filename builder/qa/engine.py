@@ -41,6 +41,7 @@ POOLS = {
 }
 assert set(POOLS) == set(QUESTION_TYPES), "every registered type needs a generator"
 FORMAT_CODE = {"oe": 1, "mc": 2}
+TYPE_CODE = {name: type_code(name) for name in QUESTION_TYPES}
 INT63 = (1 << 63) - 1
 EVIDENCE_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))  # json.dumps builds one per call
 SLOT_TRIES = 20  # questions a slot may try (multiple choice needs fair options) before it stays empty
@@ -52,7 +53,7 @@ def slot_seed(seed: int, house_index: int, trajectory: int, qtype: str, fmt: str
 
 
 def _slot_entropy(seed: int, house_index: int, trajectory: int, qtype: str, fmt: str, slot: int) -> tuple[int, ...]:
-    return seed, house_index, trajectory, type_code(qtype), FORMAT_CODE[fmt], slot
+    return seed, house_index, trajectory, TYPE_CODE[qtype], FORMAT_CODE[fmt], slot
 
 
 def trajectory_records(view: TrajectoryView, cfg: QAConfig, stats: Rejections,
@@ -71,15 +72,14 @@ def trajectory_records(view: TrajectoryView, cfg: QAConfig, stats: Rejections,
         pools: list[Pool] = [POOLS[name](s, cfg, stats) for s in scopes]
         for fmt in (f for f in qt.formats if f in formats):
             for scope, pool in zip(scopes, pools):
-                used: set = set()  # keys asked already in this video, in this format
+                session = pool.session()  # each key asked (or tried) once in this video and format
                 for slot in slots[id(scope)]:
                     rng, first_word = seeds.rng(entropy(name, fmt, slot))  # == default_rng(slot_seed(...))
                     rec = None
                     for _ in range(SLOT_TRIES):
-                        cand = pool.draw(rng, used)
+                        cand = session.draw(rng)
                         if cand is None:
                             break
-                        used.add(cand.key)  # tried once: not asked again in this video and format
                         rec = _record(view, scope, qt, fmt, slot, cand, rng, priors, cfg, first_word & INT63)
                         if rec is not None:
                             break

@@ -84,7 +84,7 @@ def generate_state64(pool: list[np.ndarray], n_words: int) -> np.ndarray:
 def seed_states(entropies: list[list[int]]) -> list[list[int]]:
     """generate_state(4, np.uint64) of SeedSequence(e) for each entropy list, as Python ints.
     Rows are hashed together when their ints give the same number of words."""
-    words = [[w for n in e for w in int_words(n)] for e in entropies]
+    words = [list(e) if all(0 <= n <= M32 for n in e) else [w for n in e for w in int_words(n)] for e in entropies]
     out: list[list[int]] = [[] for _ in entropies]
     by_len: dict[int, list[int]] = {}
     for i, w in enumerate(words):

@@ -3,6 +3,7 @@ the naming rules that keep references unambiguous."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import Counter
 from dataclasses import dataclass, field
@@ -36,6 +37,23 @@ class Pool:
     def draw(self, rng: np.random.Generator, used: set) -> Candidate | None:
         raise NotImplementedError
 
+    def session(self) -> "Session":
+        """Draws for one video in one format."""
+        return Session(self)
+
+
+class Session:
+    """Draws from a pool for one video in one format: each key is asked (or tried) once."""
+
+    def __init__(self, pool: Pool):
+        self.pool, self.used = pool, set()
+
+    def draw(self, rng: np.random.Generator) -> Candidate | None:
+        cand = self.pool.draw(rng, self.used)
+        if cand is not None:
+            self.used.add(cand.key)
+        return cand
+
 
 @dataclass
 class Deferred:
@@ -64,7 +82,7 @@ class KeyedPool(Pool):
     @cached_property
     def places(self) -> dict[tuple, list[tuple[str, int]]]:
         """key -> (class, position in members[class]) of the candidates with that key (several
-        may share one); built on the first draw that has used keys to skip."""
+        may share one); built when first needed."""
         out: dict[tuple, list[tuple[str, int]]] = {}
         for c, members in self.members.items():
             for pos, i in enumerate(members):
@@ -72,23 +90,47 @@ class KeyedPool(Pool):
         return out
 
     def draw(self, rng, used):
-        # Work from the few used keys rather than scanning every candidate: slots retry
-        # often, and the largest pools hold hundreds of candidates.
-        taken: dict[str, list[int]] = {}  # class -> positions of used candidates
+        return self.session_with(used).draw(rng)
+
+    def session(self) -> "KeyedSession":
+        return KeyedSession(self)
+
+    def session_with(self, used: set) -> "KeyedSession":
+        session = KeyedSession(self)
         for k in used:
-            for c, pos in self.places.get(k, ()):
-                taken.setdefault(c, []).append(pos)
-        open_classes = [c for c in self.classes if len(taken.get(c, ())) < len(self.members[c])]
+            session.take(k)
+        return session
+
+
+class KeyedSession(Session):
+    """A KeyedPool session that keeps, per class, the sorted positions of used candidates, so
+    a draw costs what was used, not what the pool holds (slots retry often, and the largest
+    pools hold hundreds of candidates)."""
+
+    def __init__(self, pool: KeyedPool):
+        super().__init__(pool)
+        self.taken: dict[str, list[int]] = {c: [] for c in pool.classes}
+
+    def take(self, key: tuple) -> None:
+        if key not in self.used:
+            self.used.add(key)
+            for c, pos in self.pool.places.get(key, ()):
+                bisect.insort(self.taken[c], pos)
+
+    def draw(self, rng):
+        pool, taken = self.pool, self.taken
+        open_classes = [c for c in pool.classes if len(taken[c]) < len(pool.members[c])]
         if not open_classes:
             return None
         c = open_classes[rng.integers(len(open_classes))]
-        skip = sorted(taken.get(c, ()))
-        r = int(rng.integers(len(self.members[c]) - len(skip)))  # the r-th unused member, counting in order
-        for pos in skip:
+        r = int(rng.integers(len(pool.members[c]) - len(taken[c])))  # the r-th unused member, in order
+        for pos in taken[c]:
             if pos > r:
                 break
             r += 1
-        return self.make(self.members[c][r])
+        cand = pool.make(pool.members[c][r])
+        self.take(cand.key)
+        return cand
 
 
 class ListPool(KeyedPool):
