@@ -42,11 +42,13 @@ def boundary_margin(qtype: str, signed_deg: np.ndarray) -> np.ndarray:
     return np.abs(a - np.asarray(BOUNDARIES[qtype])).min(-1)
 
 
-def _triple_geometry(scope: Scope) -> dict:
-    """Angles of every ordered triple of unique objects sharing a room, shared by the three
-    levels (computed once per scope). `foot_angles` (T, 125): every standing point x facing
-    point x query point of the three footprints."""
-    if "direction" not in scope.cache:
+def _triple_geometry(scope: Scope, cfg: QAConfig) -> dict:
+    """Every ordered triple of unique objects sharing a room, with what the three levels share
+    (computed once per scope): separations, centre angle, category names, and `foot_angles`
+    (every standing point x facing point x query point of the three footprints, (T, 125)) for
+    the triples whose separations pass, the only ones the footprint rule is checked on."""
+    key = ("direction", cfg.direction_min_separation_m, cfg.direction_min_query_m, cfg.direction_footprint)
+    if key not in scope.cache:
         view = scope.view
         by_room: dict[str, list[int]] = {}
         for i in scope.unique[0]:
@@ -54,14 +56,18 @@ def _triple_geometry(scope: Scope) -> dict:
         triples = permutations_within(by_room.values(), 3)
         centers, feet = view.centers_xz, view.footprints
         P, O, Q = (centers[triples[:, k]] for k in range(3))
-        sp = feet[triples[:, 0]][:, :, None, None]
-        fp = feet[triples[:, 1]][:, None, :, None]
-        qp = feet[triples[:, 2]][:, None, None, :]
-        scope.cache["direction"] = {
-            "triples": triples, "sep": np.linalg.norm(O - P, axis=1), "qsep": np.linalg.norm(Q - P, axis=1),
-            "angle": signed_angle_deg(O - P, Q - P),
-            "foot_angles": signed_angle_deg(fp - sp, qp - sp).reshape(len(triples), 125)}
-    return scope.cache["direction"]
+        sep, qsep = np.linalg.norm(O - P, axis=1), np.linalg.norm(Q - P, axis=1)
+        spaced = ~(sep < cfg.direction_min_separation_m) & ~(qsep < cfg.direction_min_query_m)  # as the rules
+        t = triples[spaced]
+        sp = feet[t[:, 0]][:, :, None, None]
+        fp = feet[t[:, 1]][:, None, :, None]
+        qp = feet[t[:, 2]][:, None, None, :]
+        objs = view.objects
+        scope.cache[key] = {
+            "triples": triples, "sep": sep, "qsep": qsep, "angle": signed_angle_deg(O - P, Q - P),
+            "keys": [tuple(objs[i].category for i in row) for row in triples.tolist()],
+            "spaced": spaced, "foot_angles": signed_angle_deg(fp - sp, qp - sp).reshape(len(t), 125)}
+    return scope.cache[key]
 
 
 class DirectionPool(Pool):
@@ -70,24 +76,24 @@ class DirectionPool(Pool):
 
     def __init__(self, qtype: str, scope: Scope, cfg: QAConfig, stats: Rejections):
         self.qtype, self.view = qtype, scope.view
-        g = _triple_geometry(scope)
+        g = _triple_geometry(scope, cfg)
         unique_objects(scope, stats, qtype)  # count the names turned down against this type
         triples, sep, qsep, angle = g["triples"], g["sep"], g["qsep"], g["angle"]
         margin = boundary_margin(qtype, angle)
         cls = classify(qtype, angle)
-        robust = (classify(qtype, g["foot_angles"]) == cls[:, None]).all(1)
-        rules = [("standing_facing_too_close", sep < cfg.direction_min_separation_m),
-                 ("query_too_close", qsep < cfg.direction_min_query_m),
-                 ("near_boundary", margin < cfg.direction_margin_deg),
-                 ("depends_on_where_one_stands", ~robust)]
         ok = np.ones(len(triples), bool)
-        for rule, bad in rules:  # each rejection is counted once, under its first failing rule
-            stats(qtype, rule, int((ok & bad).sum()))
+        for rule, bad in [("standing_facing_too_close", sep < cfg.direction_min_separation_m),
+                          ("query_too_close", qsep < cfg.direction_min_query_m),
+                          ("near_boundary", margin < cfg.direction_margin_deg)]:
+            stats(qtype, rule, int((ok & bad).sum()))  # each rejection counted under its first failing rule
             ok &= ~bad
+        # the footprint rule, on the triples still in (all of them `spaced`, so with foot angles)
+        robust = (classify(qtype, g["foot_angles"][ok[g["spaced"]]]) == cls[ok][:, None]).all(1)
+        stats(qtype, "depends_on_where_one_stands", int((~robust).sum()))
+        ok[ok] = robust
         self.triples, self.cls = triples[ok], cls[ok]
         self.angle, self.margin, self.sep = angle[ok], margin[ok], sep[ok]
-        objs = self.view.objects
-        self.keys = [tuple(objs[i].category for i in t) for t in self.triples.tolist()]
+        self.keys = [g["keys"][i] for i in np.flatnonzero(ok).tolist()]
         self.cls_list = self.cls.tolist()
 
     def draw(self, rng, used):
