@@ -38,11 +38,11 @@ class RoutePool(Pool):
         by_room: dict[str, list[int]] = {}
         for i in unique_objects(scope, stats, t):
             by_room.setdefault(view.objects[i].room_id, []).append(i)
-        # accepted routes as plain lists (turn codes index ROUTE_TURNS); a route's texts are
-        # built only when drawn
-        self.seqs: list[list[int]] = []
-        self.codes: list[list[int]] = []
-        self.angles: list[list[float]] = []
+        # accepted routes as arrays, one block per number of turns (turn codes index
+        # ROUTE_TURNS); a route becomes lists and texts only when drawn
+        self.blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []  # (first index, seqs, codes, angles)
+        first_turn: dict[int, list[np.ndarray]] = {c: [] for c in range(len(ROUTE_TURNS))}
+        self.count = 0
         for n_turns in range(1, cfg.route_max_turns + 1):
             seqs = permutations_within(by_room.values(), n_turns + 2)
             legs = np.diff(view.centers_xz[seqs], axis=1)
@@ -53,30 +53,33 @@ class RoutePool(Pool):
             stats(t, "leg_too_short", int(short.sum()))
             stats(t, "ambiguous_turn", int(vague.sum()))
             ok = ~short & ~vague
-            self.seqs += seqs[ok].tolist()
-            self.codes += codes[ok].tolist()
-            self.angles += angles[ok].tolist()
-        self.by_first_turn: dict[int, list[int]] = {}  # first turn code -> route indices, in order
-        for i, c in enumerate(self.codes):
-            self.by_first_turn.setdefault(c[0], []).append(i)
+            self.blocks.append((self.count, seqs[ok], codes[ok], angles[ok]))
+            for c, parts in first_turn.items():
+                parts.append(np.flatnonzero(codes[ok][:, 0] == c) + self.count)
+            self.count += int(ok.sum())
+        # first turn code -> route indices, in order
+        self.by_first_turn = {c: np.concatenate(parts) for c, parts in first_turn.items()}
 
     @property
     def routes(self) -> list[tuple[list[int], list[str], list[float]]]:
         """(waypoint indices, turn names, angles) of every accepted route."""
-        return [self._route(i) for i in range(len(self.seqs))]
+        return [self._route(i) for i in range(self.count)]
 
     def _route(self, i: int) -> tuple[list[int], list[str], list[float]]:
-        return self.seqs[i], [ROUTE_TURNS[c] for c in self.codes[i]], self.angles[i]
+        start, seqs, codes, angles = next(b for b in reversed(self.blocks) if b[0] <= i)
+        k = i - start
+        return seqs[k].tolist(), [ROUTE_TURNS[c] for c in codes[k].tolist()], angles[k].tolist()
 
     def draw(self, rng, used):
-        if not self.seqs:
+        if not self.count:
             return None
-        everything = range(len(self.seqs))
         # balance the first turn's kind, then pick a route
         for _ in range(MAX_TRIES):
             want = int(rng.integers(len(ROUTE_TURNS)))
-            fits = self.by_first_turn.get(want) or everything
-            seq, turns, angles = self._route(fits[rng.integers(len(fits))])
+            fits = self.by_first_turn[want]
+            if not len(fits):
+                fits = range(self.count)
+            seq, turns, angles = self._route(int(fits[rng.integers(len(fits))]))
             view = self.scope.view
             names = [view.objects[k].category for k in seq]
             if tuple(names) in used:
