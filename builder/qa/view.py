@@ -304,14 +304,11 @@ def room_clip_ranges(frame_room, yaw_deg, min_sweep_deg: float) -> list[tuple[st
     """One (room, start, end) per room: its longest contiguous run of frames, kept only if the
     headings it covers span at least `min_sweep_deg` (the run holds the room's 360-degree scan)."""
     best: dict[str, tuple[int, int]] = {}
-    n = len(frame_room)
-    a = 0
-    for b in range(1, n + 1):
-        if b == n or frame_room[b] != frame_room[a]:
-            room = frame_room[a]
-            if room is not None and (room not in best or b - a > best[room][1] - best[room][0]):
-                best[room] = (a, b)
-            a = b
+    ends = (room_run_ends(frame_room) + 1).tolist() if len(frame_room) else []
+    for a, b in zip([0] + ends[:-1], ends):  # runs of frames in one room, in order
+        room = frame_room[a]
+        if room is not None and (room not in best or b - a > best[room][1] - best[room][0]):
+            best[room] = (a, b)
     out = []
     for room, (a, b) in best.items():
         span = np.ptp(np.unwrap(np.radians(yaw_deg[a:b])))
