@@ -26,6 +26,10 @@ BOUNDARIES = {  # unsigned angles (degrees) where the class changes
 }
 
 
+# rejection rules, in the order they are checked (a triple counts under its first failing rule)
+RULES = ("standing_facing_too_close", "query_too_close", "near_boundary", "depends_on_where_one_stands")
+
+
 def classify(qtype: str, signed_deg: np.ndarray) -> np.ndarray:
     """Class index into DIRECTION_CLASSES[qtype] for signed angles (positive = right)."""
     a = np.abs(signed_deg)
@@ -79,17 +83,22 @@ class DirectionPool(Pool):
         g = _triple_geometry(scope, cfg)
         unique_objects(scope, stats, qtype)  # count the names turned down against this type
         triples, sep, qsep, angle = g["triples"], g["sep"], g["qsep"], g["angle"]
+        if not len(triples):  # a quarter of the scopes: nothing to judge, every rule counts 0
+            for rule in RULES:
+                stats(qtype, rule, 0)
+            self.triples, self.cls, self.angle, self.margin, self.sep = triples, *(np.zeros(0) for _ in range(4))
+            self.keys, self.cls_list = [], []
+            return
         margin = boundary_margin(qtype, angle)
         cls = classify(qtype, angle)
         ok = np.ones(len(triples), bool)
-        for rule, bad in [("standing_facing_too_close", sep < cfg.direction_min_separation_m),
-                          ("query_too_close", qsep < cfg.direction_min_query_m),
-                          ("near_boundary", margin < cfg.direction_margin_deg)]:
+        for rule, bad in zip(RULES, [sep < cfg.direction_min_separation_m, qsep < cfg.direction_min_query_m,
+                                     margin < cfg.direction_margin_deg]):
             stats(qtype, rule, int((ok & bad).sum()))  # each rejection counted under its first failing rule
             ok &= ~bad
         # the footprint rule, on the triples still in (all of them `spaced`, so with foot angles)
         robust = (classify(qtype, g["foot_angles"][ok[g["spaced"]]]) == cls[ok][:, None]).all(1)
-        stats(qtype, "depends_on_where_one_stands", int((~robust).sum()))
+        stats(qtype, RULES[3], int((~robust).sum()))
         ok[ok] = robust
         self.triples, self.cls = triples[ok], cls[ok]
         self.angle, self.margin, self.sep = angle[ok], margin[ok], sep[ok]
