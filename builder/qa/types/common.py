@@ -141,8 +141,9 @@ class ListPool(KeyedPool):
         super().__init__([c.key for c in candidates], [c.cls for c in candidates], self._get)
 
     @property
-    def by_class(self) -> dict[str, list[Candidate | Deferred]]:
-        return {c: [self.candidates[i] for i in m] for c, m in self.members.items()}
+    def by_class(self) -> dict[str, list[Candidate]]:
+        """Every candidate, built, per class (for inspection)."""
+        return {c: [self._get(i) for i in m] for c, m in self.members.items()}
 
     def _get(self, i: int) -> Candidate:
         c = self.candidates[i]

@@ -11,10 +11,12 @@ What each answer measures:
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from builder.qa.config import QAConfig
-from builder.qa.types.common import Candidate, KeyedPool, ListPool, Rejections, families, ref, unique_objects
+from builder.qa.types.common import Candidate, Deferred, KeyedPool, ListPool, Rejections, families, ref, unique_objects
 from builder.qa.view import Scope
 from builder.houses.spec import polygon_area
 
@@ -52,9 +54,13 @@ def object_size(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
     out = []
     for i in unique_objects(scope, stats, "object_size_estimation"):
         o = view.objects[i]
-        out.append(Candidate((o.category,), {"category": o.category}, [ref("category", o.category, [o.instance_id])],
-                             {"obb_size_m": [round(float(s), 6) for s in o.size]}, value=o.longest_m * 100.0))
+        out.append(Deferred((o.category,), partial(_size_candidate, o)))
     return ListPool(out)
+
+
+def _size_candidate(o) -> Candidate:
+    return Candidate((o.category,), {"category": o.category}, [ref("category", o.category, [o.instance_id])],
+                     {"obb_size_m": [round(float(s), 6) for s in o.size]}, value=o.longest_m * 100.0)
 
 
 def abs_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> KeyedPool:
@@ -75,7 +81,7 @@ def abs_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> KeyedPool:
     stats(t, "too_close", int(((D < cfg.min_abs_distance_m) & other).sum()))
     rows, cols = (x.tolist() for x in np.nonzero(far & other))  # row-major: the (object, family) order
     objs = [view.objects[uniq[k]] for k in rows]
-    keys = [tuple(sorted((o.category, names[j]))) for o, j in zip(objs, cols)]
+    keys = [_pair_key(o.category, names[j]) for o, j in zip(objs, cols)]
 
     def make(i: int) -> Candidate:
         a, j = uniq[rows[i]], cols[i]
@@ -84,9 +90,14 @@ def abs_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> KeyedPool:
     return KeyedPool(keys, [""] * len(keys), make)
 
 
+def _pair_key(a: str, b: str) -> tuple[str, str]:
+    """The two names in sorted order (as tuple(sorted(...)), for the many pairs of a pool)."""
+    return (a, b) if a <= b else (b, a)
+
+
 def _abs_candidate(view, oa, name_b: str, members: list[int], d) -> Candidate:
     return Candidate(
-        tuple(sorted((oa.category, name_b))), {"object1": oa.category, "object2": name_b},
+        _pair_key(oa.category, name_b), {"object1": oa.category, "object2": name_b},
         [ref("object1", oa.category, [oa.instance_id]), ref("object2", name_b, _ids(view, members))],
         {"instance_distances_m": [round(float(x), 6) for x in d]}, value=float(d.min()))
 
