@@ -26,12 +26,15 @@ class ClosestPool(Pool):
                  stats: Rejections):
         self.qtype, self.cfg, self.scope, self.members = qtype, cfg, scope, members
         self.options = []  # (reference, answer family, farther families)
+        unclear = 0
         for r in refs:
             for fam, far in _farther(dist[r], cfg.rank_margin_m, 1 + cfg.rank_margin_rel):
                 if len(far) >= 3:
                     self.options.append((r, fam, far))
                 else:
-                    stats(qtype, "no_clear_margin")
+                    unclear += 1
+        if unclear:  # counted once per pool (no entry when none)
+            stats(qtype, "no_clear_margin", unclear)
         self.dist = dist
 
     def draw(self, rng, used):
