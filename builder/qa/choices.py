@@ -44,7 +44,6 @@ class AnswerPrior:
         i = min(int(u), len(q) - 2)
         return float(np.exp(q[i] + (u - i) * (q[i + 1] - q[i])))
 
-
     @cached_property
     def _log_quantiles(self) -> np.ndarray:  # once per prior, not per draw
         return np.log(self.quantiles)

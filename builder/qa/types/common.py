@@ -70,7 +70,7 @@ class KeyedPool(Pool):
     candidates, then a candidate uniformly within it, so answer classes come out balanced."""
 
     def __init__(self, keys: list[tuple], classes: list[str], make: Callable[[int], Candidate]):
-        self.keys, self.cls, self.make = keys, classes, make
+        self.keys, self.make = keys, make
         self.members: dict[str, list[int]] = {}  # class -> candidate indices, in list order
         for i, c in enumerate(classes):
             self.members.setdefault(c, []).append(i)
