@@ -81,10 +81,20 @@ def generate_state64(pool: list[np.ndarray], n_words: int) -> np.ndarray:
     return w[:, 0::2] | (w[:, 1::2] << np.uint64(32))  # little-endian word pairs
 
 
+def _one_word_each(entropies: list[list[int]]) -> bool:
+    """Equally long lists of ints that each fit one 32-bit word."""
+    if not entropies or len({len(e) for e in entropies}) != 1:
+        return False
+    flat = [n for e in entropies for n in e]
+    return bool(flat) and min(flat) >= 0 and max(flat) <= M32
+
+
 def seed_states(entropies: list[list[int]]) -> list[list[int]]:
     """generate_state(4, np.uint64) of SeedSequence(e) for each entropy list, as Python ints.
     Rows are hashed together when their ints give the same number of words."""
-    words = [list(e) if all(0 <= n <= M32 for n in e) else [w for n in e for w in int_words(n)] for e in entropies]
+    if _one_word_each(entropies):  # the usual case: one table, no splitting into words
+        return generate_state64(mix_entropy(np.array(entropies, np.uint32)), 4).tolist()
+    words = [[w for n in e for w in int_words(n)] for e in entropies]
     out: list[list[int]] = [[] for _ in entropies]
     by_len: dict[int, list[int]] = {}
     for i, w in enumerate(words):
@@ -113,7 +123,7 @@ class SlotSeeds:
     """The generators of a known set of entropy lists (a trajectory's slots), hashed at once."""
 
     def __init__(self, entropies: list[tuple[int, ...]]):
-        self.states = dict(zip(entropies, seed_states([list(e) for e in entropies])))
+        self.states = dict(zip(entropies, seed_states(entropies)))
 
     def rng(self, entropy: tuple[int, ...]) -> tuple[np.random.Generator, int]:
         """default_rng(SeedSequence(entropy)) (valid until the next call) and the entropy's first
