@@ -73,21 +73,25 @@ def _balance_categories(records: list[QARecord], seed: int) -> tuple[list[QAReco
     by a hash of (seed, id); two rounds, each with a fresh draw, settle the counts."""
     dropped: Counter = Counter()
     for qtype in CATEGORY_TYPES:
-        ids = {r.id for r in records if r.question_type == qtype}
+        group = [r for r in records if r.question_type == qtype]  # the type's records still kept, in order
+        events = {r.id: _events(r) for r in group}  # a record's events do not change between rounds
         for rnd in range(CATEGORY_ROUNDS):
-            group = [r for r in records if r.id in ids]
             if not group:
                 break
             happened, expected = Counter(), Counter()
             for r in group:
-                h, offered = _events(r)
+                h, offered = events[r.id]
                 happened.update(h)
                 for e in offered:
                     expected[e] += 1 / len(r.options)
+            kept = []
             for r in group:
-                keep = min(min(1.0, expected[e] / happened[e]) for e in _events(r)[0])
+                keep = min(min(1.0, expected[e] / happened[e]) for e in events[r.id][0])
                 if _u(seed, f"{rnd}:{r.id}") / 2.0 ** 64 >= keep:  # a fresh draw each round
-                    ids.discard(r.id)
                     dropped[qtype] += 1
+                else:
+                    kept.append(r)
+            group = kept
+        ids = {r.id for r in group}
         records = [r for r in records if r.question_type != qtype or r.id in ids]
     return records, dropped

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from simsv_vsi.answers import format_number, letter_options, rounded
+from simsv_vsi.answers import format_number, letter_options
 
 PRIORS_PATH = Path(__file__).with_name("answer_priors.json")
 
@@ -39,10 +39,14 @@ class AnswerPrior:
             return float(self.samples[rng.integers(len(self.samples))])
         if self.values:
             return float(rng.choice(self.values, p=self.probs))
-        q = np.log(self.quantiles)
+        q = self._log_quantiles
         u = rng.random() * (len(q) - 1)
         i = min(int(u), len(q) - 2)
         return float(np.exp(q[i] + (u - i) * (q[i + 1] - q[i])))
+
+    @cached_property
+    def _log_quantiles(self) -> np.ndarray:  # once per prior, not per draw
+        return np.log(self.quantiles)
 
 
 @lru_cache(maxsize=None)
@@ -66,9 +70,8 @@ def prior_for(priors: dict[str, AnswerPrior], qtype: str, category: str | None) 
 
 def shuffle_options(options: list[str], correct: int, rng: np.random.Generator) -> tuple[list[str], str]:
     """Lettered options in a uniformly random order, and the correct letter."""
-    perm = rng.permutation(len(options))
-    ordered = [options[i] for i in perm]
-    return letter_options(ordered), "ABCDEFGH"[int(np.flatnonzero(perm == correct)[0])]
+    perm = rng.permutation(len(options)).tolist()
+    return letter_options([options[i] for i in perm]), "ABCDEFGH"[perm.index(correct)]
 
 
 def numeric_options(answer: float, decimals: int, prior: AnswerPrior, rng: np.random.Generator,
@@ -84,8 +87,10 @@ def numeric_options(answer: float, decimals: int, prior: AnswerPrior, rng: np.ra
             return None
         pick = rng.choice(vals[keep], n - 1, replace=False, p=p[keep] / p[keep].sum())
         return [format_number(v, decimals) for v in (round(answer), *pick.tolist())]
-    chosen = [rounded(answer, decimals)] + [rounded(prior.draw(rng), decimals) for _ in range(n - 1)]
+    # each number is printed once; reprinting the value a text denotes gives the same text
+    texts = [format_number(answer, decimals)] + [format_number(prior.draw(rng), decimals) for _ in range(n - 1)]
+    chosen = [float(t) for t in texts]  # as `rounded`
     if any(v <= 0 for v in chosen) or any(abs(a - b) < min_gap_rel * min(a, b)
                                           for i, a in enumerate(chosen) for b in chosen[i + 1:]):
         return None
-    return [format_number(v, decimals) for v in chosen]
+    return texts

@@ -8,11 +8,13 @@ a record depends on nothing but its inputs: not on paths, other houses, or run o
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 
 from builder.qa.choices import answer_priors, numeric_options, prior_for, shuffle_options
 from builder.qa.config import QAConfig
+from builder.qa.slot_rng import SlotSeeds
 from builder.qa.types.appearance import AppearancePool
 from builder.qa.types.closest import rel_distance, spatiotemporal
 from builder.qa.types.common import Candidate, Pool, Rejections
@@ -39,36 +41,46 @@ POOLS = {
 }
 assert set(POOLS) == set(QUESTION_TYPES), "every registered type needs a generator"
 FORMAT_CODE = {"oe": 1, "mc": 2}
+TYPE_CODE = {name: type_code(name) for name in QUESTION_TYPES}
 INT63 = (1 << 63) - 1
+EVIDENCE_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))  # json.dumps builds one per call
 SLOT_TRIES = 20  # questions a slot may try (multiple choice needs fair options) before it stays empty
 
 
 def slot_seed(seed: int, house_index: int, trajectory: int, qtype: str, fmt: str, slot: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence([seed, house_index, trajectory, type_code(qtype), FORMAT_CODE[fmt], slot])
+    """The seed a slot's RNG is defined by (`SlotSeeds` computes the same streams faster)."""
+    return np.random.SeedSequence(list(_slot_entropy(seed, house_index, trajectory, qtype, fmt, slot)))
+
+
+def _slot_entropy(seed: int, house_index: int, trajectory: int, qtype: str, fmt: str, slot: int) -> tuple[int, ...]:
+    return seed, house_index, trajectory, TYPE_CODE[qtype], FORMAT_CODE[fmt], slot
 
 
 def trajectory_records(view: TrajectoryView, cfg: QAConfig, stats: Rejections,
                        types: list[str] | None = None, formats: tuple[str, ...] = ("oe", "mc")) -> list[QARecord]:
     priors = answer_priors() if "mc" in formats else {}
+    types = types or list(QUESTION_TYPES)
+    slots = _slots(view, cfg)
+    entropy = partial(_slot_entropy, cfg.seed, view.house_index, view.trajectory)
+    # every slot's generator seed, hashed in one go (see slot_rng.py)
+    seeds = SlotSeeds([entropy(name, fmt, k) for name in types for fmt in QUESTION_TYPES[name].formats
+                       if fmt in formats for s in _scopes(view, QUESTION_TYPES[name]) for k in slots[id(s)]])
     out: list[QARecord] = []
-    for name in types or list(QUESTION_TYPES):
+    for name in types:
         qt = QUESTION_TYPES[name]
-        scopes = view.room_clips if qt.scope == "room" else [view.full, *view.room_clips]
+        scopes = _scopes(view, qt)
         pools: list[Pool] = [POOLS[name](s, cfg, stats) for s in scopes]
         for fmt in (f for f in qt.formats if f in formats):
             for scope, pool in zip(scopes, pools):
-                used: set = set()  # keys asked already in this video, in this format
-                for slot in _slots(view, scope, cfg):
-                    ss = slot_seed(cfg.seed, view.house_index, view.trajectory, name, fmt, slot)
-                    rng = np.random.default_rng(ss)
+                session = pool.session()  # each key asked (or tried) once in this video and format
+                for slot in slots[id(scope)]:
+                    rng, first_word = seeds.rng(entropy(name, fmt, slot))  # == default_rng(slot_seed(...))
                     rec = None
                     for _ in range(SLOT_TRIES):
-                        cand = pool.draw(rng, used)
+                        cand = session.draw(rng)
                         if cand is None:
                             break
-                        used.add(cand.key)  # tried once: not asked again in this video and format
-                        rec = _record(view, scope, qt, fmt, slot, cand, rng, priors, cfg,
-                                      int(ss.generate_state(1, np.uint64)[0]) & INT63)
+                        rec = _record(view, scope, qt, fmt, slot, cand, rng, priors, cfg, first_word & INT63)
                         if rec is not None:
                             break
                         stats(name, "no_fair_options")
@@ -79,18 +91,23 @@ def trajectory_records(view: TrajectoryView, cfg: QAConfig, stats: Rejections,
     return out
 
 
-def _slots(view: TrajectoryView, scope: Scope, cfg: QAConfig) -> range:
-    """Fixed slot numbers per video: the walkthrough first, then each room clip in turn."""
-    if scope is view.full:
-        return range(cfg.questions_per_type)
-    k = view.room_clips.index(scope)
-    first = cfg.questions_per_type + k * cfg.questions_per_room
-    return range(first, first + cfg.questions_per_room)
+def _scopes(view: TrajectoryView, qt: QuestionType) -> list[Scope]:
+    return view.room_clips if qt.scope == "room" else [view.full, *view.room_clips]
+
+
+def _slots(view: TrajectoryView, cfg: QAConfig) -> dict[int, range]:
+    """Fixed slot numbers per video (by id of its scope): the walkthrough first, then each
+    room clip in turn."""
+    out = {id(view.full): range(cfg.questions_per_type)}
+    for k, scope in enumerate(view.room_clips):
+        first = cfg.questions_per_type + k * cfg.questions_per_room
+        out[id(scope)] = range(first, first + cfg.questions_per_room)
+    return out
 
 
 def _record(view: TrajectoryView, scope: Scope, qt: QuestionType, fmt: str, slot: int, cand: Candidate,
             rng: np.random.Generator, priors, cfg: QAConfig, seed: int) -> QARecord | None:
-    fields = dict(cand.fields)
+    fields = cand.fields
     options = None
     if qt.answer == "numeric":
         answer_value = format_number(cand.value, qt.decimals)
@@ -106,7 +123,7 @@ def _record(view: TrajectoryView, scope: Scope, qt: QuestionType, fmt: str, slot
         answer_value = cand.choices[0]
         options, answer = shuffle_options(cand.choices, 0, rng)
         if cand.choices_in_question:
-            fields.update({f"choice_{'abcd'[k]}": option_text(o) for k, o in enumerate(options)})
+            fields = {**fields, **{f"choice_{'abcd'[k]}": option_text(o) for k, o in enumerate(options)}}
     question = qt.template.format(**fields)
     return QARecord(
         id=f"{scope.video_id}:{qt.name}:{fmt}:{slot}",
@@ -116,5 +133,5 @@ def _record(view: TrajectoryView, scope: Scope, qt: QuestionType, fmt: str, slot
         question_type=qt.name, format=fmt, question=question, options=options,
         answer=answer, answer_value=answer_value,
         gt_value=None if cand.value is None else float(cand.value), unit=qt.unit,
-        objects=cand.objects, evidence=json.dumps(cand.evidence, sort_keys=True, separators=(",", ":")),
+        objects=cand.objects, evidence=EVIDENCE_JSON.encode(cand.evidence),
         seed=seed)

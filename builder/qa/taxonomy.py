@@ -10,6 +10,8 @@ instance of its group is seen in the video.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from builder.assets.categories import canonical, super_category
 
 CONFUSION_GROUPS: tuple[frozenset[str], ...] = tuple(frozenset(g) for g in (
@@ -28,11 +30,13 @@ CONFUSION_GROUPS: tuple[frozenset[str], ...] = tuple(frozenset(g) for g in (
 _GROUP_OF = {name: min(g) for g in CONFUSION_GROUPS for name in g}
 
 
+@lru_cache(maxsize=None)  # a pure lookup, asked for every object of every trajectory
 def family(category: str) -> str:
     """The super category: the name a count or an appearance question uses."""
     return super_category(category)
 
 
+@lru_cache(maxsize=None)
 def confusion_group(category: str) -> str:
     """A key shared by every category a viewer could mistake for this one."""
     fam = family(category)

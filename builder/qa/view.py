@@ -101,8 +101,9 @@ class Scope:
     @cached_property
     def seen_by_group(self) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
-        for i in np.flatnonzero(self.seen):
-            out.setdefault(self.view.objects[i].group, []).append(int(i))
+        objects = self.view.objects
+        for i in np.flatnonzero(self.seen).tolist():
+            out.setdefault(objects[i].group, []).append(i)
         return out
 
     @cached_property
@@ -110,10 +111,11 @@ class Scope:
         """Objects a question may name as "the <category>": the only instance of its confusion
         group seen in the scope, and referable. Also the number of groups turned down per rule."""
         out, rejected = [], {"not_unique": 0, "not_referable": 0}
+        referable = self.referable.tolist()  # few objects: Python indexing beats numpy's
         for g in self.seen_by_group.values():
             if len(g) > 1:
                 rejected["not_unique"] += 1
-            elif not self.referable[g[0]]:
+            elif not referable[g[0]]:
                 rejected["not_referable"] += 1
             else:
                 out.append(g[0])
@@ -125,11 +127,12 @@ class Scope:
         member must be referable (no half-seen instance the viewer may have missed), and no
         other family of the confusion group may be seen. Also the groups turned down per rule."""
         out, rejected = {}, {"confusable_category_seen": 0, "instance_not_referable": 0}
+        objects, referable = self.view.objects, self.referable.tolist()
         for members in self.seen_by_group.values():
-            fams = {self.view.objects[i].family for i in members}
+            fams = {objects[i].family for i in members}
             if len(fams) > 1:
                 rejected["confusable_category_seen"] += 1
-            elif not self.referable[members].all():
+            elif not all(referable[i] for i in members):
                 rejected["instance_not_referable"] += 1
             else:
                 out[fams.pop()] = members
@@ -143,7 +146,10 @@ class Scope:
         uniq, fams = self.unique[0], list(self.families[0].values())
         if not uniq or not fams:
             return np.zeros((len(uniq), len(fams)))
-        return np.stack([self.view.distance[np.ix_(uniq, m)].min(1) for m in fams], axis=1)
+        # one gather of every family's columns side by side, then a min per family's block
+        cols = [i for m in fams for i in m]
+        starts = np.cumsum([0] + [len(m) for m in fams[:-1]])
+        return np.minimum.reduceat(self.view.distance[np.ix_(uniq, cols)], starts, axis=1)
 
     @property
     def ego_last(self) -> np.ndarray:
@@ -167,13 +173,14 @@ class TrajectoryView:
     """One walkthrough's ground truth, built from arrays (see `load_view` for the files)."""
 
     def __init__(self, cfg: QAConfig, house_id: str, trajectory: int, scene: dict, frames: FrameTable,
-                 distance: np.ndarray, ego_frames: np.ndarray, ego_distance: np.ndarray, video_dir: str):
+                 distance: np.ndarray, ego_frames: np.ndarray, ego_distance: np.ndarray, video_dir: str,
+                 objects: list[SceneObject] | None = None):
         self.cfg = cfg
         self.house_id = house_id
         self.house_index = int(house_id.rsplit("_", 1)[1])
         self.trajectory = trajectory
         self.rooms = {r["id"]: r for r in scene["rooms"]}
-        self.objects = scene_objects(scene)
+        self.objects = objects if objects is not None else scene_objects(scene)  # load_view has them already
         n = self.num_frames = len(frames.t_s)
         self.fps = float(round((n - 1) / (frames.t_s[-1] - frames.t_s[0]), 6)) if n > 1 else 10.0
         self.frame_pixels = frames.frame_pixels
@@ -205,7 +212,23 @@ class TrajectoryView:
     @cached_property
     def footprints(self) -> np.ndarray:
         """(objects, 5, 2) footprint points at `direction_footprint` (see SceneObject.footprint)."""
-        return np.array([o.footprint(self.cfg.direction_footprint) for o in self.objects]).reshape(-1, 5, 2)
+        return footprints(self.objects, self.cfg.direction_footprint)
+
+
+def footprints(objects: list[SceneObject], shrink: float) -> np.ndarray:
+    """(objects, 5, 2): `SceneObject.footprint` of every object, computed for all at once (the
+    same operations element by element, so the same floats)."""
+    if not objects:
+        return np.zeros((0, 5, 2))
+    yaw = np.radians(np.array([o.yaw_deg for o in objects]))
+    c, s = np.cos(yaw)[:, None], np.sin(yaw)[:, None]
+    size = np.array([o.size for o in objects])
+    center = np.array([o.center for o in objects])
+    hx, hz = size[:, 0] / 2 * shrink, size[:, 2] / 2 * shrink
+    zero = np.zeros_like(hx)
+    u = np.stack([zero, -hx, hx, hx, -hx], axis=1)  # local corners, as in `footprint`
+    w = np.stack([zero, -hz, -hz, hz, hz], axis=1)
+    return np.stack([center[:, [0]] + c * u + s * w, center[:, [2]] - s * u + c * w], axis=2)
 
 
 def scene_objects(scene: dict) -> list[SceneObject]:
@@ -215,8 +238,14 @@ def scene_objects(scene: dict) -> list[SceneObject]:
                         float(o["obb"]["yaw_deg"])) for i, o in enumerate(objs)]
 
 
+FRAME_COLUMNS = ["t_s", "x", "y", "z", "yaw_deg", "width", "height", "room_id",
+                 "visible.list.element.instance_id", "visible.list.element.pixels"]
+
+
 def read_frame_table(path: Path, objects: list[SceneObject]) -> FrameTable:
-    t = pq.read_table(path, columns=["t_s", "x", "y", "z", "yaw_deg", "width", "height", "room_id", "visible"])
+    # ParquetFile.read skips the dataset layer of read_table (several ms per file), and the two
+    # leaf columns of `visible` spare decoding its unused fields (fraction, bbox)
+    t = pq.ParquetFile(path).read(columns=FRAME_COLUMNS, use_threads=False)
     n = t.num_rows
     vis = t["visible"].combine_chunks()
     lens = pc.list_value_length(vis).to_numpy(zero_copy_only=False)
@@ -249,7 +278,7 @@ def load_view(corpus: Path, house_dir: Path, traj_dir: Path, cfg: QAConfig, scen
     return TrajectoryView(cfg, house_dir.name, int(tname.rsplit("_", 1)[1]), scene,
                           read_frame_table(traj_dir / "frames.parquet", objects),
                           geometry["distance"][np.ix_(order, order)], geometry[f"ego_frames_{tname}"],
-                          geometry[f"ego_dist_{tname}"][:, order], traj_dir.relative_to(corpus).as_posix())
+                          geometry[f"ego_dist_{tname}"][:, order], traj_dir.relative_to(corpus).as_posix(), objects)
 
 
 def _room_slug(room_id: str) -> str:
@@ -275,14 +304,11 @@ def room_clip_ranges(frame_room, yaw_deg, min_sweep_deg: float) -> list[tuple[st
     """One (room, start, end) per room: its longest contiguous run of frames, kept only if the
     headings it covers span at least `min_sweep_deg` (the run holds the room's 360-degree scan)."""
     best: dict[str, tuple[int, int]] = {}
-    n = len(frame_room)
-    a = 0
-    for b in range(1, n + 1):
-        if b == n or frame_room[b] != frame_room[a]:
-            room = frame_room[a]
-            if room is not None and (room not in best or b - a > best[room][1] - best[room][0]):
-                best[room] = (a, b)
-            a = b
+    ends = (room_run_ends(frame_room) + 1).tolist() if len(frame_room) else []
+    for a, b in zip([0] + ends[:-1], ends):  # runs of frames in one room, in order
+        room = frame_room[a]
+        if room is not None and (room not in best or b - a > best[room][1] - best[room][0]):
+            best[room] = (a, b)
     out = []
     for room, (a, b) in best.items():
         span = np.ptp(np.unwrap(np.radians(yaw_deg[a:b])))

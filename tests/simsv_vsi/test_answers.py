@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from builder.qa.choices import AnswerPrior, numeric_options, shuffle_options
-from simsv_vsi.answers import format_number, option_text
+from simsv_vsi.answers import _format_decimal, format_number, option_text
 from simsv_vsi.sampling import uniform_frame_indices
 
 
@@ -15,6 +15,24 @@ from simsv_vsi.sampling import uniform_frame_indices
     (45.0, 0, "45"), (139.32, 0, "139"), (-0.01, 1, "0.0"), (0.05, 1, "0.0"), (7, 1, "7.0")])
 def test_format_number_has_no_float_noise(value, decimals, text):
     assert format_number(value, decimals) == text
+
+
+def test_format_number_fast_path_matches_decimal():
+    """The digit-rounding path gives Decimal's half-to-even text for every kind of float."""
+    rng = np.random.default_rng(0)
+    values = [0.0, -0.0, 0.5, 1.5, 2.5, -2.5, 0.05, 0.15, -0.05, 0.25, 9.95, 99.95, -9.95, 1e15 + 0.5, 123456789.125,
+              5e-5, 1e-7, 1e22, -1e300, float("inf"), float("-inf")]
+    values += (rng.integers(-20000, 20000, 3000) / 200).tolist()  # exact and near halves
+    values += (rng.standard_normal(3000) * 10.0 ** rng.integers(-6, 8, 3000)).tolist()
+    for v in values:
+        for decimals in (0, 1, 2, 3):
+            try:
+                want = _format_decimal(repr(float(v)), decimals)
+            except ArithmeticError:  # inf, or too many digits for Decimal: still an error
+                with pytest.raises(ArithmeticError):
+                    format_number(v, decimals)
+                continue
+            assert format_number(v, decimals) == want, (v, decimals)
 
 
 def test_letters_are_uniform_and_answer_kept():

@@ -30,21 +30,16 @@ class AppearancePool(Pool):
         clear = cfg.sampled_fraction * view.frame_pixels
         fams = families(scope, stats, t)
         rows = []
-        for fam, members in fams.items():
-            px = scope.pixels[:, members].max(1)
-            first = int(np.argmax(px >= cfg.seen_pixels))
-            onset = int(np.argmax(px >= clear)) if (px >= clear).any() else -1
-            if onset < 0 or (onset - first) / fps > cfg.appearance_onset_max_s:
-                stats(t, "slow_onset")
-                continue
-            sampled = []
-            for idx in scope.sample_indices:
-                hit = np.flatnonzero(px[idx] >= clear)
-                sampled.append(int(hit[0]) if len(hit) else -1)
-            if min(sampled) < 0:
-                stats(t, "not_in_sampled_frames")
-                continue
-            rows.append((first, fam, members, sampled))
+        if fams:
+            first, onset, sampled = _first_frames(scope, list(fams.values()), cfg.seen_pixels, clear)
+            slow = (onset < 0) | ((onset - first) / fps > cfg.appearance_onset_max_s)
+            unsampled = ~slow & (sampled < 0).any(1)
+            for rule, bad in (("slow_onset", slow), ("not_in_sampled_frames", unsampled)):
+                if bad.any():  # counted per family turned down: no zero entries
+                    stats(t, rule, int(bad.sum()))
+            names = list(fams)
+            for k in np.flatnonzero(~slow & ~unsampled).tolist():
+                rows.append((int(first[k]), names[k], fams[names[k]], sampled[k].tolist()))
         rows.sort()
         self.rows = rows
         n = len(rows)
@@ -54,8 +49,7 @@ class AppearancePool(Pool):
         self.ok = ((first[None, :] - first[:, None]) / fps >= cfg.appearance_min_gap_s) & \
                   (samp[None, :, :] > samp[:, None, :]).all(-1) if n else np.zeros((0, 0), bool)
         self.fps = fps
-        self.chains = [c for c in itertools.combinations(range(n), 4)
-                       if self.ok[c[0], c[1]] and self.ok[c[1], c[2]] and self.ok[c[2], c[3]]]
+        self.chains = _chains(self.ok.tolist(), 4)
         if n >= 4 and not self.chains:
             stats(t, "no_well_separated_four")
 
@@ -86,3 +80,30 @@ class AppearancePool(Pool):
                     "first_sampled_index": {n: self.rows[i][3] for n, i in zip(names, chain)}}
         fields = {f"choice_{'abcd'[k]}": n for k, n in enumerate(shown)}
         return Candidate(tuple(names), fields, objs, evidence, choices=choices)
+
+
+def _chains(ok: list[list[bool]], length: int) -> list[tuple[int, ...]]:
+    """Increasing index tuples with ok[a][b] for each consecutive pair, in lexicographic order
+    (as filtering itertools.combinations would give, without visiting every combination)."""
+    n = len(ok)
+    after = [[j for j in range(i + 1, n) if ok[i][j]] for i in range(n)]
+    chains = [(i,) for i in range(n)]
+    for _ in range(length - 1):
+        chains = [c + (j,) for c in chains for j in after[c[-1]]]
+    return chains
+
+
+def _first_frames(scope: Scope, families: list[list[int]], seen_pixels: int, clear: float):
+    """Per family (any of its instances): the first frame covering `seen_pixels`, the first
+    frame covering `clear` (-1: never), and per K in sample_counts the first sampled frame
+    covering `clear` (-1: none), shape (families, len(sample_counts))."""
+    cols = [i for m in families for i in m]
+    starts = np.cumsum([0] + [len(m) for m in families[:-1]])
+    px = np.maximum.reduceat(scope.pixels[:, cols], starts, axis=1)  # (frames, families)
+    clear_hit = px >= clear
+    onset = np.where(clear_hit.any(0), clear_hit.argmax(0), -1)
+    sampled = []
+    for idx in scope.sample_indices:
+        hit = clear_hit[idx]
+        sampled.append(np.where(hit.any(0), hit.argmax(0), -1))
+    return (px >= seen_pixels).argmax(0), onset, np.stack(sampled, axis=1)

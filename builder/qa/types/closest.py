@@ -26,15 +26,15 @@ class ClosestPool(Pool):
                  stats: Rejections):
         self.qtype, self.cfg, self.scope, self.members = qtype, cfg, scope, members
         self.options = []  # (reference, answer family, farther families)
+        unclear = 0
         for r in refs:
-            d = dist[r]
-            for fam, da in d.items():
-                far = sorted(f for f, df in d.items()
-                             if df - da >= cfg.rank_margin_m and df >= da * (1 + cfg.rank_margin_rel))
+            for fam, far in _farther(dist[r], cfg.rank_margin_m, 1 + cfg.rank_margin_rel):
                 if len(far) >= 3:
                     self.options.append((r, fam, far))
                 else:
-                    stats(qtype, "no_clear_margin")
+                    unclear += 1
+        if unclear:  # counted once per pool (no entry when none)
+            stats(qtype, "no_clear_margin", unclear)
         self.dist = dist
 
     def draw(self, rng, used):
@@ -69,6 +69,21 @@ class ClosestPool(Pool):
         return self.scope.view.objects[members[0]].category if len(members) == 1 else fam
 
 
+def _closest_instance(distance: np.ndarray, members: list[list[int]]) -> list[float]:
+    """Per family, the smallest of its instances' distances (one reduceat for all families)."""
+    if not members:
+        return []
+    starts = np.cumsum([0] + [len(m) for m in members[:-1]])
+    return np.minimum.reduceat(distance[[i for m in members for i in m]], starts).tolist()
+
+
+def _farther(d: dict[str, float], margin_m: float, ratio: float) -> list[tuple[str, list[str]]]:
+    """For each family of `d` (in order): the families clearly farther (by `margin_m` and by
+    the factor `ratio`), sorted by name (filtering the name-sorted items keeps that order)."""
+    by_name = sorted(d.items())
+    return [(fam, [f for f, df in by_name if df - da >= margin_m and df >= da * ratio]) for fam, da in d.items()]
+
+
 def rel_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> ClosestPool:
     t = "object_rel_distance"
     view = scope.view
@@ -84,5 +99,5 @@ def rel_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> ClosestPool:
 def spatiotemporal(scope: Scope, cfg: QAConfig, stats: Rejections) -> ClosestPool:
     t = "obj_spatiotemporal_distance"
     fams = families(scope, stats, t)
-    dist = {None: {f: float(np.min(scope.ego_last[m])) for f, m in fams.items()}}
+    dist = {None: dict(zip(fams, _closest_instance(scope.ego_last, list(fams.values()))))}
     return ClosestPool(t, cfg, [None], dist, fams, scope, stats)

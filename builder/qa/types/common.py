@@ -3,8 +3,11 @@ the naming rules that keep references unambiguous."""
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 import numpy as np
@@ -34,6 +37,23 @@ class Pool:
     def draw(self, rng: np.random.Generator, used: set) -> Candidate | None:
         raise NotImplementedError
 
+    def session(self) -> "Session":
+        """Draws for one video in one format."""
+        return Session(self)
+
+
+class Session:
+    """Draws from a pool for one video in one format: each key is asked (or tried) once."""
+
+    def __init__(self, pool: Pool):
+        self.pool, self.used = pool, set()
+
+    def draw(self, rng: np.random.Generator) -> Candidate | None:
+        cand = self.pool.draw(rng, self.used)
+        if cand is not None:
+            self.used.add(cand.key)
+        return cand
+
 
 @dataclass
 class Deferred:
@@ -44,25 +64,89 @@ class Deferred:
     cls: str = ""
 
 
-class ListPool(Pool):
-    """A fixed list; draws a class uniformly among classes with unused candidates, then a
-    candidate uniformly within it, so answer classes come out balanced."""
+class KeyedPool(Pool):
+    """Candidates known up front only by key and answer class; `make(i)` builds the i-th one
+    when a slot draws it (most never are). Draws a class uniformly among classes with unused
+    candidates, then a candidate uniformly within it, so answer classes come out balanced."""
 
-    def __init__(self, candidates: list[Candidate | Deferred]):
-        self.by_class: dict[str, list[Candidate]] = {}
-        for c in candidates:
-            self.by_class.setdefault(c.cls, []).append(c)
-        self.classes = sorted(self.by_class)
+    def __init__(self, keys: list[tuple], classes: list[str], make: Callable[[int], Candidate]):
+        self.keys, self.make = keys, make
+        self.members: dict[str, list[int]] = {}  # class -> candidate indices, in list order
+        for i, c in enumerate(classes):
+            self.members.setdefault(c, []).append(i)
+        self.classes = sorted(self.members)
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self.by_class.values())
+        return len(self.keys)
+
+    @cached_property
+    def places(self) -> dict[tuple, list[tuple[str, int]]]:
+        """key -> (class, position in members[class]) of the candidates with that key (several
+        may share one); built when first needed."""
+        out: dict[tuple, list[tuple[str, int]]] = {}
+        for c, members in self.members.items():
+            for pos, i in enumerate(members):
+                out.setdefault(self.keys[i], []).append((c, pos))
+        return out
 
     def draw(self, rng, used):
-        open_classes = [k for k in self.classes if any(c.key not in used for c in self.by_class[k])]
+        return self.session_with(used).draw(rng)
+
+    def session(self) -> "KeyedSession":
+        return KeyedSession(self)
+
+    def session_with(self, used: set) -> "KeyedSession":
+        session = KeyedSession(self)
+        for k in used:
+            session.take(k)
+        return session
+
+
+class KeyedSession(Session):
+    """A KeyedPool session that keeps, per class, the sorted positions of used candidates, so
+    a draw costs what was used, not what the pool holds (slots retry often, and the largest
+    pools hold hundreds of candidates)."""
+
+    def __init__(self, pool: KeyedPool):
+        super().__init__(pool)
+        self.taken: dict[str, list[int]] = {c: [] for c in pool.classes}
+
+    def take(self, key: tuple) -> None:
+        if key not in self.used:
+            self.used.add(key)
+            for c, pos in self.pool.places.get(key, ()):
+                bisect.insort(self.taken[c], pos)
+
+    def draw(self, rng):
+        pool, taken = self.pool, self.taken
+        open_classes = [c for c in pool.classes if len(taken[c]) < len(pool.members[c])]
         if not open_classes:
             return None
-        free = [c for c in self.by_class[open_classes[rng.integers(len(open_classes))]] if c.key not in used]
-        c = free[rng.integers(len(free))]
+        c = open_classes[rng.integers(len(open_classes))]
+        r = int(rng.integers(len(pool.members[c]) - len(taken[c])))  # the r-th unused member, in order
+        for pos in taken[c]:
+            if pos > r:
+                break
+            r += 1
+        cand = pool.make(pool.members[c][r])
+        self.take(cand.key)
+        return cand
+
+
+class ListPool(KeyedPool):
+    """A fixed list of candidates (or Deferred ones)."""
+
+    def __init__(self, candidates: list[Candidate | Deferred]):
+        self.candidates = candidates
+        super().__init__([c.key for c in candidates], [c.cls for c in candidates], self._get)
+
+    @property
+    def by_class(self) -> dict[str, list[Candidate]]:
+        """Every candidate, built, per class (for inspection)."""
+        return {c: [self._get(i) for i in m] for c, m in self.members.items()}
+
+    def _get(self, i: int) -> Candidate:
+        c = self.candidates[i]
         return c.make() if isinstance(c, Deferred) else c
 
 
@@ -104,3 +188,10 @@ def signed_angle_deg(forward: np.ndarray, target: np.ndarray) -> np.ndarray:
     cross = forward[..., 0] * target[..., 1] - forward[..., 1] * target[..., 0]
     dot = (forward * target).sum(-1)
     return np.degrees(np.arctan2(cross, dot))
+
+
+def permutations_within(groups, k: int) -> np.ndarray:
+    """(N, k) int64: every ordered k-tuple of distinct members of one group, group by group in
+    itertools.permutations order (fromiter: no tuple-by-tuple array conversion)."""
+    flat = itertools.chain.from_iterable(itertools.chain.from_iterable(itertools.permutations(m, k) for m in groups))
+    return np.fromiter(flat, np.int64).reshape(-1, k)

@@ -10,12 +10,12 @@ positioning object's footprint toward every point of the other two footprints (s
 
 from __future__ import annotations
 
-import itertools
 
 import numpy as np
 
 from builder.qa.config import QAConfig
-from builder.qa.types.common import Candidate, Pool, Rejections, ref, signed_angle_deg, unique_objects
+from builder.qa.types.common import (Candidate, Pool, Rejections, permutations_within, ref, signed_angle_deg,
+                                     unique_objects)
 from builder.qa.view import Scope
 from simsv_vsi.question_types import DIRECTION_CLASSES
 
@@ -24,6 +24,10 @@ BOUNDARIES = {  # unsigned angles (degrees) where the class changes
     "object_rel_direction_medium": (0.0, 135.0),
     "object_rel_direction_hard": (0.0, 90.0, 180.0),
 }
+
+
+# rejection rules, in the order they are checked (a triple counts under its first failing rule)
+RULES = ("standing_facing_too_close", "query_too_close", "near_boundary", "depends_on_where_one_stands")
 
 
 def classify(qtype: str, signed_deg: np.ndarray) -> np.ndarray:
@@ -42,27 +46,32 @@ def boundary_margin(qtype: str, signed_deg: np.ndarray) -> np.ndarray:
     return np.abs(a - np.asarray(BOUNDARIES[qtype])).min(-1)
 
 
-def _triple_geometry(scope: Scope) -> dict:
-    """Angles of every ordered triple of unique objects sharing a room, shared by the three
-    levels (computed once per scope). `foot_angles` (T, 125): every standing point x facing
-    point x query point of the three footprints."""
-    if "direction" not in scope.cache:
+def _triple_geometry(scope: Scope, cfg: QAConfig) -> dict:
+    """Every ordered triple of unique objects sharing a room, with what the three levels share
+    (computed once per scope): separations, centre angle, category names, and `foot_angles`
+    (every standing point x facing point x query point of the three footprints, (T, 125)) for
+    the triples whose separations pass, the only ones the footprint rule is checked on."""
+    key = ("direction", cfg.direction_min_separation_m, cfg.direction_min_query_m, cfg.direction_footprint)
+    if key not in scope.cache:
         view = scope.view
         by_room: dict[str, list[int]] = {}
         for i in scope.unique[0]:
             by_room.setdefault(view.objects[i].room_id, []).append(i)
-        triples = np.array([t for m in by_room.values() for t in itertools.permutations(m, 3)],
-                           np.int64).reshape(-1, 3)
+        triples = permutations_within(by_room.values(), 3)
         centers, feet = view.centers_xz, view.footprints
         P, O, Q = (centers[triples[:, k]] for k in range(3))
-        sp = feet[triples[:, 0]][:, :, None, None]
-        fp = feet[triples[:, 1]][:, None, :, None]
-        qp = feet[triples[:, 2]][:, None, None, :]
-        scope.cache["direction"] = {
-            "triples": triples, "sep": np.linalg.norm(O - P, axis=1), "qsep": np.linalg.norm(Q - P, axis=1),
-            "angle": signed_angle_deg(O - P, Q - P),
-            "foot_angles": signed_angle_deg(fp - sp, qp - sp).reshape(len(triples), 125)}
-    return scope.cache["direction"]
+        sep, qsep = np.linalg.norm(O - P, axis=1), np.linalg.norm(Q - P, axis=1)
+        spaced = ~(sep < cfg.direction_min_separation_m) & ~(qsep < cfg.direction_min_query_m)  # as the rules
+        t = triples[spaced]
+        sp = feet[t[:, 0]][:, :, None, None]
+        fp = feet[t[:, 1]][:, None, :, None]
+        qp = feet[t[:, 2]][:, None, None, :]
+        objs = view.objects
+        scope.cache[key] = {
+            "triples": triples, "sep": sep, "qsep": qsep, "angle": signed_angle_deg(O - P, Q - P),
+            "keys": [tuple(objs[i].category for i in row) for row in triples.tolist()],
+            "spaced": spaced, "foot_angles": signed_angle_deg(fp - sp, qp - sp).reshape(len(t), 125)}
+    return scope.cache[key]
 
 
 class DirectionPool(Pool):
@@ -71,24 +80,29 @@ class DirectionPool(Pool):
 
     def __init__(self, qtype: str, scope: Scope, cfg: QAConfig, stats: Rejections):
         self.qtype, self.view = qtype, scope.view
-        g = _triple_geometry(scope)
+        g = _triple_geometry(scope, cfg)
         unique_objects(scope, stats, qtype)  # count the names turned down against this type
         triples, sep, qsep, angle = g["triples"], g["sep"], g["qsep"], g["angle"]
+        if not len(triples):  # a quarter of the scopes: nothing to judge, every rule counts 0
+            for rule in RULES:
+                stats(qtype, rule, 0)
+            self.triples, self.cls, self.angle, self.margin, self.sep = triples, *(np.zeros(0) for _ in range(4))
+            self.keys, self.cls_list = [], []
+            return
         margin = boundary_margin(qtype, angle)
         cls = classify(qtype, angle)
-        robust = (classify(qtype, g["foot_angles"]) == cls[:, None]).all(1)
-        rules = [("standing_facing_too_close", sep < cfg.direction_min_separation_m),
-                 ("query_too_close", qsep < cfg.direction_min_query_m),
-                 ("near_boundary", margin < cfg.direction_margin_deg),
-                 ("depends_on_where_one_stands", ~robust)]
         ok = np.ones(len(triples), bool)
-        for rule, bad in rules:  # each rejection is counted once, under its first failing rule
-            stats(qtype, rule, int((ok & bad).sum()))
+        for rule, bad in zip(RULES, [sep < cfg.direction_min_separation_m, qsep < cfg.direction_min_query_m,
+                                     margin < cfg.direction_margin_deg]):
+            stats(qtype, rule, int((ok & bad).sum()))  # each rejection counted under its first failing rule
             ok &= ~bad
+        # the footprint rule, on the triples still in (all of them `spaced`, so with foot angles)
+        robust = (classify(qtype, g["foot_angles"][ok[g["spaced"]]]) == cls[ok][:, None]).all(1)
+        stats(qtype, RULES[3], int((~robust).sum()))
+        ok[ok] = robust
         self.triples, self.cls = triples[ok], cls[ok]
         self.angle, self.margin, self.sep = angle[ok], margin[ok], sep[ok]
-        objs = self.view.objects
-        self.keys = [tuple(objs[i].category for i in t) for t in self.triples.tolist()]
+        self.keys = [g["keys"][i] for i in np.flatnonzero(ok).tolist()]
         self.cls_list = self.cls.tolist()
 
     def draw(self, rng, used):

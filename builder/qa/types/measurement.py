@@ -16,7 +16,7 @@ from functools import partial
 import numpy as np
 
 from builder.qa.config import QAConfig
-from builder.qa.types.common import Candidate, Deferred, ListPool, Rejections, families, ref, unique_objects
+from builder.qa.types.common import Candidate, Deferred, KeyedPool, ListPool, Rejections, families, ref, unique_objects
 from builder.qa.view import Scope
 from builder.houses.spec import polygon_area
 
@@ -54,34 +54,50 @@ def object_size(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
     out = []
     for i in unique_objects(scope, stats, "object_size_estimation"):
         o = view.objects[i]
-        out.append(Candidate((o.category,), {"category": o.category}, [ref("category", o.category, [o.instance_id])],
-                             {"obb_size_m": [round(float(s), 6) for s in o.size]}, value=o.longest_m * 100.0))
+        out.append(Deferred((o.category,), partial(_size_candidate, o)))
     return ListPool(out)
 
 
-def abs_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
+def _size_candidate(o) -> Candidate:
+    return Candidate((o.category,), {"category": o.category}, [ref("category", o.category, [o.instance_id])],
+                     {"obb_size_m": [round(float(s), 6) for s in o.size]}, value=o.longest_m * 100.0)
+
+
+def abs_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> KeyedPool:
+    """Pairs (unique object, family of another confusion group) at least `min_abs_distance_m`
+    apart, in (object, family) order."""
     t = "object_abs_distance"
     view = scope.view
     fams = families(scope, stats, t)
+    uniq = unique_objects(scope, stats, t)
     D = scope.family_distances
-    groups = [view.objects[m[0]].group for m in fams.values()]
     names = [view.objects[m[0]].category if len(m) == 1 else f for f, m in fams.items()]
     members = list(fams.values())
-    out, too_close = [], 0
-    for k, a in enumerate(unique_objects(scope, stats, t)):
-        oa = view.objects[a]
-        for j in np.flatnonzero(D[k] >= cfg.min_abs_distance_m).tolist():
-            if groups[j] != oa.group:
-                out.append(Deferred(tuple(sorted((oa.category, names[j]))),
-                                    partial(_abs_candidate, view, oa, names[j], members[j], view.distance[a, members[j]])))
-        too_close += sum(1 for j in np.flatnonzero(D[k] < cfg.min_abs_distance_m).tolist() if groups[j] != oa.group)
-    stats(t, "too_close", too_close)
-    return ListPool(out)
+    code = {}  # confusion group -> small int, to compare groups as arrays
+    group_u = np.array([code.setdefault(view.objects[a].group, len(code)) for a in uniq], np.int64)
+    group_f = np.array([code.setdefault(view.objects[m[0]].group, len(code)) for m in members], np.int64)
+    other = group_u[:, None] != group_f[None, :]
+    far = D >= cfg.min_abs_distance_m
+    stats(t, "too_close", int(((D < cfg.min_abs_distance_m) & other).sum()))
+    rows, cols = (x.tolist() for x in np.nonzero(far & other))  # row-major: the (object, family) order
+    objs = [view.objects[uniq[k]] for k in rows]
+    keys = [_pair_key(o.category, names[j]) for o, j in zip(objs, cols)]
+
+    def make(i: int) -> Candidate:
+        a, j = uniq[rows[i]], cols[i]
+        return _abs_candidate(view, objs[i], names[j], members[j], view.distance[a, members[j]])
+
+    return KeyedPool(keys, [""] * len(keys), make)
+
+
+def _pair_key(a: str, b: str) -> tuple[str, str]:
+    """The two names in sorted order (as tuple(sorted(...)), for the many pairs of a pool)."""
+    return (a, b) if a <= b else (b, a)
 
 
 def _abs_candidate(view, oa, name_b: str, members: list[int], d) -> Candidate:
     return Candidate(
-        tuple(sorted((oa.category, name_b))), {"object1": oa.category, "object2": name_b},
+        _pair_key(oa.category, name_b), {"object1": oa.category, "object2": name_b},
         [ref("object1", oa.category, [oa.instance_id]), ref("object2", name_b, _ids(view, members))],
         {"instance_distances_m": [round(float(x), 6) for x in d]}, value=float(d.min()))
 

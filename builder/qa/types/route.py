@@ -15,7 +15,8 @@ import itertools
 import numpy as np
 
 from builder.qa.config import QAConfig
-from builder.qa.types.common import Candidate, Pool, Rejections, ref, signed_angle_deg, unique_objects
+from builder.qa.types.common import (Candidate, Pool, Rejections, permutations_within, ref, signed_angle_deg,
+                                     unique_objects)
 from builder.qa.view import Scope
 from simsv_vsi.question_types import ROUTE_TURNS
 
@@ -37,10 +38,13 @@ class RoutePool(Pool):
         by_room: dict[str, list[int]] = {}
         for i in unique_objects(scope, stats, t):
             by_room.setdefault(view.objects[i].room_id, []).append(i)
-        self.routes = []  # (waypoint indices, turn names, angles)
+        # accepted routes as arrays, one block per number of turns (turn codes index
+        # ROUTE_TURNS); a route becomes lists and texts only when drawn
+        self.blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []  # (first index, seqs, codes, angles)
+        first_turn: dict[int, list[np.ndarray]] = {c: [] for c in range(len(ROUTE_TURNS))}
+        self.count = 0
         for n_turns in range(1, cfg.route_max_turns + 1):
-            seqs = np.array([p for m in by_room.values() for p in itertools.permutations(m, n_turns + 2)],
-                            np.int64).reshape(-1, n_turns + 2)
+            seqs = permutations_within(by_room.values(), n_turns + 2)
             legs = np.diff(view.centers_xz[seqs], axis=1)
             angles = signed_angle_deg(legs[:, :-1], legs[:, 1:])
             codes = turn_codes(angles, cfg.route_turn_margin_deg)
@@ -48,17 +52,34 @@ class RoutePool(Pool):
             vague = (codes < 0).any(1) & ~short
             stats(t, "leg_too_short", int(short.sum()))
             stats(t, "ambiguous_turn", int(vague.sum()))
-            for k in np.flatnonzero(~short & ~vague):
-                self.routes.append((seqs[k].tolist(), [ROUTE_TURNS[c] for c in codes[k]], angles[k].tolist()))
+            ok = ~short & ~vague
+            self.blocks.append((self.count, seqs[ok], codes[ok], angles[ok]))
+            for c, parts in first_turn.items():
+                parts.append(np.flatnonzero(codes[ok][:, 0] == c) + self.count)
+            self.count += int(ok.sum())
+        # first turn code -> route indices, in order
+        self.by_first_turn = {c: np.concatenate(parts) for c, parts in first_turn.items()}
+
+    @property
+    def routes(self) -> list[tuple[list[int], list[str], list[float]]]:
+        """(waypoint indices, turn names, angles) of every accepted route."""
+        return [self._route(i) for i in range(self.count)]
+
+    def _route(self, i: int) -> tuple[list[int], list[str], list[float]]:
+        start, seqs, codes, angles = next(b for b in reversed(self.blocks) if b[0] <= i)
+        k = i - start
+        return seqs[k].tolist(), [ROUTE_TURNS[c] for c in codes[k].tolist()], angles[k].tolist()
 
     def draw(self, rng, used):
-        if not self.routes:
+        if not self.count:
             return None
         # balance the first turn's kind, then pick a route
         for _ in range(MAX_TRIES):
-            want = ROUTE_TURNS[rng.integers(len(ROUTE_TURNS))]
-            fits = [r for r in self.routes if r[1][0] == want] or self.routes
-            seq, turns, angles = fits[rng.integers(len(fits))]
+            want = int(rng.integers(len(ROUTE_TURNS)))
+            fits = self.by_first_turn[want]
+            if not len(fits):
+                fits = range(self.count)
+            seq, turns, angles = self._route(int(fits[rng.integers(len(fits))]))
             view = self.scope.view
             names = [view.objects[k].category for k in seq]
             if tuple(names) in used:
