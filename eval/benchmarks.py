@@ -1,0 +1,49 @@
+"""What each benchmark is: where its data lives, the revision we pin, which lmms-eval task scores
+it, and which of that task's metrics the results table reads (with its scale).
+
+Facts gathered in ../shared/reference/eval-reference.md (lmms-eval 0.7.3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# nyu-visionx/VSI-Bench at the commit that added the `pruned` column (the VSI-Bench-Debiased
+# release, 2,363 of 5,131 rows kept). A short hash: the Hub resolves commit prefixes. Our
+# machines cannot reach the Hub, so this pin was read from the Hub's file history, not fetched.
+VSIBENCH_REPO = "nyu-visionx/VSI-Bench"
+VSIBENCH_REVISION = "d7cb1a3"
+SIMSV_REPO = "simsv/sims-vsi"
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str  # column name in the results table
+    task: str  # the lmms-eval task that scores it
+    metric: str  # the metric key in lmms-eval's results ("<metric>,none")
+    scale: float  # multiply by this to get 0..100
+    builtin: bool  # an lmms-eval built-in task (ours are all `simsv_*`)
+    dataset: str
+    note: str = ""
+
+
+BENCHMARKS = {b.name: b for b in [
+    Benchmark("VSI-Bench", "simsv_vsibench", "overall", 1.0, False, VSIBENCH_REPO),
+    Benchmark("VSI-Bench-Debiased", "simsv_vsibench", "debiased_overall", 1.0, False, VSIBENCH_REPO,
+              "the rows with pruned == False, scored in the same pass as VSI-Bench"),
+    Benchmark("SIMS-VSI held-out", "simsv_heldout", "overall", 1.0, False, SIMSV_REPO,
+              "the test split: houses never seen in training"),
+    Benchmark("OpenEQA", "simsv_openeqa", "llm_match", 1.0, False, "facebookresearch/open-eqa",
+              "LLM-Match; without a judge only `proxy_token_f1` is reported, labelled a proxy"),
+    Benchmark("VideoMME", "videomme", "videomme_perception_score", 1.0, True, "lmms-lab/Video-MME",
+              "lmms-eval's built-in task, no subtitles"),
+    Benchmark("EgoSchema", "egoschema_subset", "score", 100.0, True, "lmms-eval/egoschema",
+              "the 500-question subset with public answers; the full set is scored by a remote server"),
+]}
+
+# Named suites for `python -m eval.run --suite`.
+SUITES = {
+    "vsibench": ("simsv_vsibench",),
+    "heldout": ("simsv_heldout",),
+    "openeqa": ("simsv_openeqa",),
+    "paper": ("simsv_vsibench", "simsv_heldout", "simsv_openeqa", "videomme", "egoschema_subset"),
+}
