@@ -37,3 +37,11 @@ def hub_folder(qa_corpus, tmp_path_factory):
     out = tmp_path_factory.mktemp("hub") / "sims-vsi"
     simsv("export", "--corpus", str(qa_corpus), "--out", str(out))
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A tiny random LLaVA-OneVision + tokenizer, built here (no download); train/ and eval/ tests."""
+    from train.tiny import build_tiny
+
+    return build_tiny(tmp_path_factory.mktemp("tiny") / "tiny-llava-ov")

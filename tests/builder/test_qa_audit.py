@@ -1,4 +1,4 @@
-"""The bias audit (builder/qa/audit.py) on synthetic record tables, and the MRA metric."""
+"""The bias audit (builder/qa/audit.py) on synthetic record tables."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 
 from builder.qa.audit import _chi2_sf, audit, audit_markdown, house_folds
 from simsv_vsi.answers import format_number, letter_options
-from simsv_vsi.metrics import mean_relative_accuracy
 from simsv_vsi.records import RECORD_SCHEMA
 
 N_HOUSES = 60  # 5 folds of 12 houses; split_houses (folds=None) holds out 3 + 3 of them (10%)
@@ -275,41 +274,6 @@ def test_empty_and_malformed():
     bad = table.set_column(table.schema.get_field_index("answer"), "answer",
                            pa.array(["Z"] + table["answer"].to_pylist()[1:], pa.string()))
     assert audit(bad)["types"]["object_rel_direction_easy/mc"]["n_skipped"] == 1
-
-
-# ---------------------------------------------------------------------------------------------
-# MRA
-
-
-@pytest.mark.parametrize("pred, gt, want", [
-    (10.0, 10.0, 1.0),
-    (10.5, 10.0, 1.0),  # relative error exactly 0.05
-    (2.1, 2.0, 1.0),  # 0.05 again, 0.05000000000000004 in binary
-    (1.05, 1.0, 1.0),
-    (95.0, 100.0, 1.0),
-    (15.0, 10.0, 0.1),  # exactly 0.5: only theta = 0.50
-    (5.0, 10.0, 0.1),
-    (15.01, 10.0, 0.0),
-    (11.0, 10.0, 0.9),  # 0.10: thresholds 0.50 .. 0.90
-    (12.0, 10.0, 0.7),  # 0.20: 0.50 .. 0.80
-    (13.0, 10.0, 0.5),  # 0.30: 0.50 .. 0.70
-    (10.6, 10.0, 0.9),
-    (0.0, 3.0, 0.0),
-    (float("nan"), 3.0, 0.0),
-    (float("inf"), 3.0, 0.0),
-])
-def test_mra_values(pred, gt, want):
-    assert mean_relative_accuracy(pred, gt) == pytest.approx(want)
-
-
-def test_mra_arrays_and_errors():
-    got = mean_relative_accuracy(np.array([10.0, 15.0, 20.0]), np.array([10.0, 10.0, 10.0]))
-    assert isinstance(got, np.ndarray) and got.tolist() == pytest.approx([1.0, 0.1, 0.0])
-    assert isinstance(mean_relative_accuracy(1, 1), float)
-    with pytest.raises(ValueError):
-        mean_relative_accuracy(1.0, 0.0)
-    with pytest.raises(ValueError):
-        mean_relative_accuracy([1.0, 2.0], [1.0, 0.0])
 
 
 def test_chi2_survival():

@@ -11,14 +11,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory):
-    """A tiny random LLaVA-OneVision + tokenizer, built here (no download)."""
-    from train.tiny import build_tiny
-
-    return build_tiny(tmp_path_factory.mktemp("tiny") / "tiny-llava-ov")
-
-
-@pytest.fixture(scope="session")
 def hf_cache(tmp_path_factory):
     """A private `datasets` cache, so no run reuses another test's Arrow files."""
     return str(tmp_path_factory.mktemp("hf_datasets_cache"))
