@@ -51,11 +51,34 @@ def test_oracle_scores_exactly_100(hub_folder, vsibench_partial, heldout_rows, t
     assert (out / "lmms_eval.log").stat().st_size > 0
 
 
-def test_constant_model_scores_what_we_computed_by_hand(hand_vsibench, tmp_path):
+def expected_heldout_constant_4(rows: list[dict]) -> float:
+    """The held-out macro for the constant answer "4", computed directly from the rows: letters
+    never match, open-ended numbers score MRA(4, answer); only VSI-Bench's formats count."""
+    numeric = {"object_counting", "object_abs_distance", "object_size_estimation", "room_size_estimation"}
+    by_type = {}
+    for r in rows:
+        if (r["question_type"] in numeric) != (r["format"] == "oe") or r["question_type"] == "obj_spatiotemporal_distance":
+            continue
+        if r["format"] == "mc":
+            s = 0.0
+        else:
+            err = abs(4 - float(r["answer"])) / float(r["answer"])
+            s = sum(err <= tol + 1e-9 for tol in (0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1, 0.05)) / 10
+        by_type.setdefault(r["question_type"], []).append(s)
+    mean = {t: sum(v) / len(v) for t, v in by_type.items()}
+    levels = [mean[t] for t in mean if t.startswith("object_rel_direction_")]
+    tasks = [v for t, v in mean.items() if not t.startswith("object_rel_direction_")]
+    tasks += [sum(levels) / len(levels)] if levels else []
+    return 100 * sum(tasks) / len(tasks)
+
+
+def test_constant_model_scores_what_we_computed_by_hand(hand_vsibench, hub_folder, heldout_rows, tmp_path):
     out = tmp_path / "constant"
-    r = run_eval("--model", "dummy", "--model_args", "response=4", "--tasks", "simsv_vsibench",
-                 "--data", f"simsv_vsibench={hand_vsibench}", out=out)
+    r = run_eval("--model", "dummy", "--model_args", "response=4", "--tasks", "simsv_vsibench,simsv_heldout",
+                 "--data", f"simsv_vsibench={hand_vsibench}", "--data", f"simsv_heldout={hub_folder}", out=out)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    held = results_of(out)["tasks"]["simsv_heldout"]["metrics"]
+    assert held["overall"] == pytest.approx(expected_heldout_constant_4(heldout_rows), abs=1e-4)
     m = results_of(out)["tasks"]["simsv_vsibench"]["metrics"]
     assert m["overall"] == pytest.approx(HAND_FULL)
     assert m["object_counting"] == pytest.approx(50.0) and m["object_abs_distance"] == pytest.approx(70.0)
@@ -103,10 +126,12 @@ def test_bad_flags_exit_before_running(args, message, tmp_path):
     assert not (tmp_path / "x" / "simsv_results.json").exists()
 
 
-def test_tiny_checkpoint_through_the_model_plugin(tiny_model, vsibench_partial, tmp_path):
-    """Our checkpoint format loads in lmms-eval by entry point and answers from real frames."""
+@pytest.mark.parametrize("layout", ["onevision", pytest.param("llava_video", marks=pytest.mark.slow)])
+def test_tiny_checkpoint_through_the_model_plugin(layout, tiny_model, vsibench_partial, tmp_path):
+    """Our checkpoint format loads in lmms-eval by entry point, in either layout, and answers
+    from real frames."""
     out = tmp_path / "tiny"
-    r = run_eval("--model", "simsv_llava", "--model_args", f"pretrained={tiny_model},num_frames=4",
+    r = run_eval("--model", "simsv_llava", "--model_args", f"pretrained={tiny_model},num_frames=4,layout={layout}",
                  "--tasks", "simsv_vsibench", "--data", f"simsv_vsibench={vsibench_partial}", "--limit", "3", out=out)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     res = results_of(out)
