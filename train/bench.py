@@ -39,7 +39,10 @@ MFU = model FLOPs / median step time / peak (--peak-tflops; 989 = H100/H200 bf16
 
 `loader` measures frames/s delivered by a DataLoader over the real collator, and compares it with
 what the trainer consumes: frames per sample / seconds per sample (per GPU), by default the
-projected (not measured) H100 step time of the 7B model at 40% MFU from the formula above.
+projected (not measured) H100 step time of the 7B model at 40% MFU from the formula above. It also
+reports frames per CPU second of collation (decode + resize + normalise + tokenise, timed inside
+the collating process): on a shared machine the wall rate measures the neighbours too, while CPU
+time per sample says how many worker cores one GPU needs.
 """
 
 from __future__ import annotations
@@ -281,34 +284,57 @@ def projected_step_s(layout_name: str, frames: int, text_tokens: int = TEXT_TOKE
     return flops / (PROJECTED_MFU * H100_BF16_TFLOPS * 1e12), flops
 
 
+class CpuTimedCollator:
+    """The collator, with the CPU seconds its process spent on each batch added to the batch:
+    what a batch costs a core, whatever else shares the machine (wall rates on a busy machine
+    mostly measure the neighbours). Workers run torch on one thread (DataLoader sets it), so
+    their CPU time is one core's; in process it counts every torch thread."""
+
+    def __init__(self, collator):
+        self.collator = collator
+        self.spec = collator.spec
+
+    def __call__(self, rows):
+        t0 = time.process_time()
+        batch = self.collator(rows)
+        batch["cpu_s"] = time.process_time() - t0
+        return batch
+
+
 def loader_rate(ds, collator, workers: int, batches: int) -> dict:
     """Samples/s a DataLoader delivers, timed from the first batch to the last, so that worker
-    start-up (paid once per epoch) is left out."""
+    start-up (paid once per epoch) is left out; and frames per CPU second of collation."""
     from torch.utils.data import DataLoader
 
-    loader = DataLoader(ds, batch_size=1, num_workers=workers, collate_fn=collator, shuffle=False)
+    timed = CpuTimedCollator(collator)
+    loader = DataLoader(ds, batch_size=1, num_workers=workers, collate_fn=timed, shuffle=False)
     n = min(batches, len(ds))
     if n < 2:  # the rate is timed between batches: one batch gives no interval
         raise ValueError(f"--batches {batches}: need >= 2 (dataset has {len(ds)} rows)")
-    stamps = []
+    stamps, cpu = [], []
     for i, batch in enumerate(loader):
         stamps.append(time.perf_counter())
+        cpu.append(batch["cpu_s"])
         if i + 1 >= n:
             break
     samples_per_s = (n - 1) / (stamps[-1] - stamps[0])
     return {"workers": workers, "batches": n, "samples_per_s": samples_per_s,
-            "frames_per_s": samples_per_s * collator.spec.frames, "seq_len": int(batch["input_ids"].shape[1])}
+            "frames_per_s": samples_per_s * collator.spec.frames, "seq_len": int(batch["input_ids"].shape[1]),
+            "cpu_s_per_sample": statistics.median(cpu),
+            "frames_per_cpu_s": collator.spec.frames / statistics.median(cpu)}
 
 
 def build_collator(args):
-    """The trainer's collator, with the tiny tokenizer (text is a small share of the work)."""
+    """The trainer's collator, with the tiny tokenizer (text is a small share of the work); uint8
+    pixels by default, as train/sft.py hands them to the trainer (normalised on the GPU)."""
     from train.collator import VideoSFTCollator
     from train.frames import FrameSpec
     from train.tiny import build_tokenizer
 
     tok = build_tokenizer()
     layout = VideoLayout(args.layout, args.size // SIGLIP_SO400M["patch_size"])
-    return VideoSFTCollator(tok, tok.convert_tokens_to_ids("<video>"), layout, FrameSpec(args.frames, args.size))
+    return VideoSFTCollator(tok, tok.convert_tokens_to_ids("<video>"), layout, FrameSpec(args.frames, args.size),
+                            uint8_pixels=args.pixels == "uint8")
 
 
 def run_loader(args) -> dict:
@@ -317,8 +343,10 @@ def run_loader(args) -> dict:
     collator = build_collator(args)
     with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
         ds = load_dataset(args.dataset, args.config, split="train", cache_dir=cache)
+        if args.shuffle is not None:  # a mix of rows; unshuffled, the first rows share one long walkthrough
+            ds = ds.shuffle(seed=args.shuffle)
         print(f"loader: {args.dataset} config={args.config} train rows={len(ds)}, {args.frames} frames/sample "
-              f"at {args.size} px, layout {args.layout}")
+              f"at {args.size} px, layout {args.layout}, {args.pixels} pixels")
         rates = [loader_rate(ds, collator, w, args.batches) for w in args.workers]
     if args.step_time is None:
         # the rows' own text length (time instruction included), with the 7B's 384 px video block
@@ -329,7 +357,7 @@ def run_loader(args) -> dict:
     else:
         step_s, source = args.step_time, "given by --step-time"
     need = args.frames / step_s
-    out = {"dataset": args.dataset, "config": args.config, "frames": args.frames, "size": args.size,
+    out = {"dataset": args.dataset, "config": args.config, "frames": args.frames, "size": args.size, "pixels": args.pixels,
            "layout": args.layout, "rows": len(ds), "rates": rates, "step_s_per_sample": step_s,
            "step_time_source": source, "trainer_frames_per_s": need}
     print_loader_report(out)
@@ -338,12 +366,12 @@ def run_loader(args) -> dict:
 
 def print_loader_report(out: dict) -> None:
     need = out["trainer_frames_per_s"]
-    print(f"{'workers':>8}{'samples/s':>11}{'frames/s':>10}{'seq len':>9}{'loader/trainer':>16}")
+    print(f"{'workers':>8}{'samples/s':>11}{'frames/s':>10}{'seq len':>9}{'loader/trainer':>16}{'frames/cpu-s':>14}")
     for r in out["rates"]:
         r["ratio"] = r["frames_per_s"] / need
         ok = ">= 5x" if r["ratio"] >= 5 else "< 5x"
         print(f"{r['workers']:>8}{r['samples_per_s']:>11.2f}{r['frames_per_s']:>10.1f}{r['seq_len']:>9}"
-              f"{r['ratio']:>11.2f}x {ok}")
+              f"{r['ratio']:>11.2f}x {ok}{r['frames_per_cpu_s']:>9.1f}")
     print(f"trainer needs {out['frames']} frames / {out['step_s_per_sample']:.3f} s per sample per GPU = "
           f"{need:.1f} frames/s ({out['step_time_source']})")
     # per-worker rate from the most parallel run: that is the one that scales with more workers
@@ -353,6 +381,11 @@ def print_loader_report(out: dict) -> None:
     out["workers_for_5x"] = math.ceil(5 * need / per_worker)
     print(f"per-worker rate {per_worker:.1f} frames/s (from {best['workers']} worker(s)): "
           f"{out['workers_for_5x']} loader workers per GPU for 5x the trainer's need")
+    # the same from CPU time: one worker on a core of its own, whatever the neighbours did here
+    per_core = best["frames_per_cpu_s"]
+    out["cores_for_5x"] = math.ceil(5 * need / per_core)
+    print(f"per-core rate {per_core:.1f} frames per CPU second of collation: "
+          f"{out['cores_for_5x']} worker cores per GPU for 5x")
 
 
 # ---------------------------------------------------------------- command line
@@ -386,6 +419,9 @@ def parse_args(argv=None):
     ld.add_argument("--size", type=int, default=384, help="frame side in pixels")
     ld.add_argument("--workers", type=int, nargs="+", default=[0, 2])
     ld.add_argument("--batches", type=int, default=20)
+    ld.add_argument("--pixels", choices=["uint8", "float"], default="uint8",
+                    help="uint8: resized, normalised later on the GPU (what sft.py does); float: normalised here")
+    ld.add_argument("--shuffle", type=int, metavar="SEED", help="shuffle the rows first (a mix of videos)")
     ld.add_argument("--step-time", type=float, help="trainer seconds per sample per GPU (default: projected)")
     ld.add_argument("--json", help="write the figures here")
     args = p.parse_args(argv)
