@@ -11,6 +11,10 @@
     python -m train.bench loader --dataset /work/corpora/hub_c24 --config all --frames 32 \\
         --layout onevision --size 384 --workers 0 2 --batches 20
 
+    # where a loader worker's CPU goes: decode, resize, normalise, per video, on one thread
+    python -m train.bench frames --videos /work/corpora/hub_c24/data/videos/house_000000_t00*.mp4 \\
+        --frames 32 --size 384 --repeats 5
+
 `model` builds the architecture with random weights directly in bf16 on the device (never in fp32
 on the host first), feeds batches shaped like `train.collator.VideoSFTCollator`'s output and times
 forward + backward + AdamW. Weights and AdamW states are pure bf16 here (8 bytes/param): a lower
@@ -42,7 +46,8 @@ what the trainer consumes: frames per sample / seconds per sample (per GPU), by 
 projected (not measured) H100 step time of the 7B model at 40% MFU from the formula above. It also
 reports frames per CPU second of collation (decode + resize + normalise + tokenise, timed inside
 the collating process): on a shared machine the wall rate measures the neighbours too, while CPU
-time per sample says how many worker cores one GPU needs.
+time per sample says how many worker cores one GPU needs. `frames` splits that CPU time into its
+stages on given video files, with torch on one thread as in a DataLoader worker.
 """
 
 from __future__ import annotations
@@ -388,6 +393,42 @@ def print_loader_report(out: dict) -> None:
           f"{out['cores_for_5x']} worker cores per GPU for 5x")
 
 
+def stage_cpu_s(path: str, spec, repeats: int) -> dict[str, float]:
+    """Median CPU seconds of each stage of `to_pixels` for one video (opening included in decode)."""
+    from train.frames import normalise, open_video, resize, sample_frames
+
+    times: dict[str, list[float]] = {"decode": [], "resize": [], "normalise": []}
+    for _ in range(repeats):
+        t0 = time.process_time()
+        frames = sample_frames(open_video(path), spec.frames).frames
+        t1 = time.process_time()
+        small = resize(frames, spec.size)
+        t2 = time.process_time()
+        normalise(small, spec)
+        t3 = time.process_time()
+        for k, dt in zip(times, (t1 - t0, t2 - t1, t3 - t2)):
+            times[k].append(dt)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def run_frames(args) -> dict:
+    from train.frames import FrameSpec
+
+    torch.set_num_threads(1)  # as in a DataLoader worker
+    spec = FrameSpec(args.frames, args.size)
+    rows = []
+    print(f"{'video':<40}{'decode ms':>10}{'resize ms':>10}{'norm ms':>9}{'frames/cpu-s uint8':>20}{'float':>7}")
+    for path in args.videos:
+        st = stage_cpu_s(path, spec, args.repeats)
+        uint8 = args.frames / (st["decode"] + st["resize"])  # what the collator does for sft.py
+        flt = args.frames / sum(st.values())
+        rows.append({"video": path, **{f"{k}_s": v for k, v in st.items()},
+                     "frames_per_cpu_s_uint8": uint8, "frames_per_cpu_s_float": flt})
+        print(f"{Path(path).name[-40:]:<40}{st['decode'] * 1e3:>10.0f}{st['resize'] * 1e3:>10.0f}"
+              f"{st['normalise'] * 1e3:>9.0f}{uint8:>20.1f}{flt:>7.1f}")
+    return {"frames": args.frames, "size": args.size, "videos": rows}
+
+
 # ---------------------------------------------------------------- command line
 
 
@@ -424,6 +465,12 @@ def parse_args(argv=None):
     ld.add_argument("--shuffle", type=int, metavar="SEED", help="shuffle the rows first (a mix of videos)")
     ld.add_argument("--step-time", type=float, help="trainer seconds per sample per GPU (default: projected)")
     ld.add_argument("--json", help="write the figures here")
+    fr = sub.add_parser("frames", help="CPU time of decode, resize and normalise per video file, on one thread")
+    fr.add_argument("--videos", nargs="+", required=True, help="video files")
+    fr.add_argument("--frames", type=int, default=32)
+    fr.add_argument("--size", type=int, default=384)
+    fr.add_argument("--repeats", type=int, default=5, help="median over this many runs")
+    fr.add_argument("--json", help="write the figures here")
     args = p.parse_args(argv)
     if args.cmd == "model" and args.peak_tflops is None and args.device.startswith("cuda"):
         args.peak_tflops = H100_BF16_TFLOPS
@@ -435,6 +482,8 @@ def main(argv=None):
     if args.cmd == "model":
         out = run_model(args)
         print_model_table(out)
+    elif args.cmd == "frames":
+        out = run_frames(args)
     else:
         out = run_loader(args)
     if args.json:
