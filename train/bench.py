@@ -362,8 +362,8 @@ def run_loader(args) -> dict:
     else:
         step_s, source = args.step_time, "given by --step-time"
     need = args.frames / step_s
-    out = {"dataset": args.dataset, "config": args.config, "frames": args.frames, "size": args.size, "pixels": args.pixels,
-           "layout": args.layout, "rows": len(ds), "rates": rates, "step_s_per_sample": step_s,
+    out = {"dataset": args.dataset, "config": args.config, "frames": args.frames, "size": args.size,
+           "pixels": args.pixels, "layout": args.layout, "rows": len(ds), "rates": rates, "step_s_per_sample": step_s,
            "step_time_source": source, "trainer_frames_per_s": need}
     print_loader_report(out)
     return out

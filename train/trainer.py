@@ -35,7 +35,8 @@ class VideoSFTTrainer(SFTTrainer):
         if frames is None or frames.dtype != torch.uint8:
             return inputs
         if self.frame_spec is None:
-            raise ValueError("uint8 pixel_values_videos (collator uint8_pixels=True) need VideoSFTTrainer(frame_spec=...)")
+            raise ValueError("uint8 pixel_values_videos (collator uint8_pixels=True) need "
+                             "VideoSFTTrainer(frame_spec=...)")
         pixels = normalise(frames, self.frame_spec)
         if self.is_deepspeed_enabled:  # the dtype HF's _prepare_input gives float inputs under DeepSpeed
             pixels = pixels.to(self.accelerator.state.deepspeed_plugin.hf_ds_config.dtype())
