@@ -16,8 +16,8 @@ row longer than `max_length` raises here (the data stage drops such rows first a
 Pixels: float32 normalised by default. With `uint8_pixels=True` the collator stops after the
 resize and `pixel_values_videos` is uint8 (a quarter of the bytes to hand between processes and
 no float work in the loader); whoever feeds the model must then apply `train.frames.normalise`,
-as `train.trainer.VideoSFTTrainer` does on the GPU. Never give uint8 pixels to the model itself:
-it would cast 0..255 to float without complaint.
+as `train.trainer.VideoSFTTrainer` does on the GPU. The vision tower would cast uint8 0..255 to
+float without complaint, so `train.model.load_model` installs a check that refuses uint8 pixels.
 """
 
 from __future__ import annotations

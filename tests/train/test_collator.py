@@ -111,6 +111,8 @@ def test_uint8_pixels_are_the_float_pixels_before_normalising(tiny_model, rows):
     assert got["pixel_values_videos"].dtype == torch.uint8 and got["pixel_values_videos"].shape == (2, K, 3, 32, 32)
     assert torch.equal(normalise(got.pop("pixel_values_videos"), col.spec), want.pop("pixel_values_videos"))
     assert all(torch.equal(got[k], want[k]) for k in want) and got.keys() == want.keys()
+    with pytest.raises(TypeError, match="normalise"):  # raw uint8 never reaches the vision tower
+        model(**fast(rows[:1]))
 
 
 def test_long_rows_are_dropped_and_reported_never_cut(tiny_model, rows, hub_folder, hf_cache, caplog):
