@@ -11,6 +11,10 @@
     python -m train.bench loader --dataset /work/corpora/hub_c24 --config all --frames 32 \\
         --layout onevision --size 384 --workers 0 2 --batches 20
 
+    # where a loader worker's CPU goes: decode, resize, normalise, per video, on one thread
+    python -m train.bench frames --videos /work/corpora/hub_c24/data/videos/house_000000_t00*.mp4 \\
+        --frames 32 --size 384 --repeats 5
+
 `model` builds the architecture with random weights directly in bf16 on the device (never in fp32
 on the host first), feeds batches shaped like `train.collator.VideoSFTCollator`'s output and times
 forward + backward + AdamW. Weights and AdamW states are pure bf16 here (8 bytes/param): a lower
@@ -39,7 +43,11 @@ MFU = model FLOPs / median step time / peak (--peak-tflops; 989 = H100/H200 bf16
 
 `loader` measures frames/s delivered by a DataLoader over the real collator, and compares it with
 what the trainer consumes: frames per sample / seconds per sample (per GPU), by default the
-projected (not measured) H100 step time of the 7B model at 40% MFU from the formula above.
+projected (not measured) H100 step time of the 7B model at 40% MFU from the formula above. It also
+reports frames per CPU second of collation (decode + resize + normalise + tokenise, timed inside
+the collating process): on a shared machine the wall rate measures the neighbours too, while CPU
+time per sample says how many worker cores one GPU needs. `frames` splits that CPU time into its
+stages on given video files, with torch on one thread as in a DataLoader worker.
 """
 
 from __future__ import annotations
@@ -281,34 +289,57 @@ def projected_step_s(layout_name: str, frames: int, text_tokens: int = TEXT_TOKE
     return flops / (PROJECTED_MFU * H100_BF16_TFLOPS * 1e12), flops
 
 
+class CpuTimedCollator:
+    """The collator, with the CPU seconds its process spent on each batch added to the batch:
+    what a batch costs a core, whatever else shares the machine (wall rates on a busy machine
+    mostly measure the neighbours). Workers run torch on one thread (DataLoader sets it), so
+    their CPU time is one core's; in process it counts every torch thread."""
+
+    def __init__(self, collator):
+        self.collator = collator
+        self.spec = collator.spec
+
+    def __call__(self, rows):
+        t0 = time.process_time()
+        batch = self.collator(rows)
+        batch["cpu_s"] = time.process_time() - t0
+        return batch
+
+
 def loader_rate(ds, collator, workers: int, batches: int) -> dict:
     """Samples/s a DataLoader delivers, timed from the first batch to the last, so that worker
-    start-up (paid once per epoch) is left out."""
+    start-up (paid once per epoch) is left out; and frames per CPU second of collation."""
     from torch.utils.data import DataLoader
 
-    loader = DataLoader(ds, batch_size=1, num_workers=workers, collate_fn=collator, shuffle=False)
+    timed = CpuTimedCollator(collator)
+    loader = DataLoader(ds, batch_size=1, num_workers=workers, collate_fn=timed, shuffle=False)
     n = min(batches, len(ds))
     if n < 2:  # the rate is timed between batches: one batch gives no interval
         raise ValueError(f"--batches {batches}: need >= 2 (dataset has {len(ds)} rows)")
-    stamps = []
+    stamps, cpu = [], []
     for i, batch in enumerate(loader):
         stamps.append(time.perf_counter())
+        cpu.append(batch["cpu_s"])
         if i + 1 >= n:
             break
     samples_per_s = (n - 1) / (stamps[-1] - stamps[0])
     return {"workers": workers, "batches": n, "samples_per_s": samples_per_s,
-            "frames_per_s": samples_per_s * collator.spec.frames, "seq_len": int(batch["input_ids"].shape[1])}
+            "frames_per_s": samples_per_s * collator.spec.frames, "seq_len": int(batch["input_ids"].shape[1]),
+            "cpu_s_per_sample": statistics.median(cpu),
+            "frames_per_cpu_s": collator.spec.frames / statistics.median(cpu)}
 
 
 def build_collator(args):
-    """The trainer's collator, with the tiny tokenizer (text is a small share of the work)."""
+    """The trainer's collator, with the tiny tokenizer (text is a small share of the work); uint8
+    pixels by default, as train/sft.py hands them to the trainer (normalised on the GPU)."""
     from train.collator import VideoSFTCollator
     from train.frames import FrameSpec
     from train.tiny import build_tokenizer
 
     tok = build_tokenizer()
     layout = VideoLayout(args.layout, args.size // SIGLIP_SO400M["patch_size"])
-    return VideoSFTCollator(tok, tok.convert_tokens_to_ids("<video>"), layout, FrameSpec(args.frames, args.size))
+    return VideoSFTCollator(tok, tok.convert_tokens_to_ids("<video>"), layout, FrameSpec(args.frames, args.size),
+                            uint8_pixels=args.pixels == "uint8")
 
 
 def run_loader(args) -> dict:
@@ -317,8 +348,10 @@ def run_loader(args) -> dict:
     collator = build_collator(args)
     with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
         ds = load_dataset(args.dataset, args.config, split="train", cache_dir=cache)
+        if args.shuffle is not None:  # a mix of rows; unshuffled, the first rows share one long walkthrough
+            ds = ds.shuffle(seed=args.shuffle)
         print(f"loader: {args.dataset} config={args.config} train rows={len(ds)}, {args.frames} frames/sample "
-              f"at {args.size} px, layout {args.layout}")
+              f"at {args.size} px, layout {args.layout}, {args.pixels} pixels")
         rates = [loader_rate(ds, collator, w, args.batches) for w in args.workers]
     if args.step_time is None:
         # the rows' own text length (time instruction included), with the 7B's 384 px video block
@@ -330,7 +363,7 @@ def run_loader(args) -> dict:
         step_s, source = args.step_time, "given by --step-time"
     need = args.frames / step_s
     out = {"dataset": args.dataset, "config": args.config, "frames": args.frames, "size": args.size,
-           "layout": args.layout, "rows": len(ds), "rates": rates, "step_s_per_sample": step_s,
+           "pixels": args.pixels, "layout": args.layout, "rows": len(ds), "rates": rates, "step_s_per_sample": step_s,
            "step_time_source": source, "trainer_frames_per_s": need}
     print_loader_report(out)
     return out
@@ -338,12 +371,12 @@ def run_loader(args) -> dict:
 
 def print_loader_report(out: dict) -> None:
     need = out["trainer_frames_per_s"]
-    print(f"{'workers':>8}{'samples/s':>11}{'frames/s':>10}{'seq len':>9}{'loader/trainer':>16}")
+    print(f"{'workers':>8}{'samples/s':>11}{'frames/s':>10}{'seq len':>9}{'loader/trainer':>16}{'frames/cpu-s':>14}")
     for r in out["rates"]:
         r["ratio"] = r["frames_per_s"] / need
         ok = ">= 5x" if r["ratio"] >= 5 else "< 5x"
         print(f"{r['workers']:>8}{r['samples_per_s']:>11.2f}{r['frames_per_s']:>10.1f}{r['seq_len']:>9}"
-              f"{r['ratio']:>11.2f}x {ok}")
+              f"{r['ratio']:>11.2f}x {ok}{r['frames_per_cpu_s']:>9.1f}")
     print(f"trainer needs {out['frames']} frames / {out['step_s_per_sample']:.3f} s per sample per GPU = "
           f"{need:.1f} frames/s ({out['step_time_source']})")
     # per-worker rate from the most parallel run: that is the one that scales with more workers
@@ -353,6 +386,47 @@ def print_loader_report(out: dict) -> None:
     out["workers_for_5x"] = math.ceil(5 * need / per_worker)
     print(f"per-worker rate {per_worker:.1f} frames/s (from {best['workers']} worker(s)): "
           f"{out['workers_for_5x']} loader workers per GPU for 5x the trainer's need")
+    # the same from CPU time: one worker on a core of its own, whatever the neighbours did here
+    per_core = best["frames_per_cpu_s"]
+    out["cores_for_5x"] = math.ceil(5 * need / per_core)
+    print(f"per-core rate {per_core:.1f} frames per CPU second of collation: "
+          f"{out['cores_for_5x']} worker cores per GPU for 5x")
+
+
+def stage_cpu_s(path: str, spec, repeats: int) -> dict[str, float]:
+    """Median CPU seconds of each stage of `to_pixels` for one video (opening included in decode)."""
+    from train.frames import normalise, open_video, resize, sample_frames
+
+    times: dict[str, list[float]] = {"decode": [], "resize": [], "normalise": []}
+    for _ in range(repeats):
+        t0 = time.process_time()
+        frames = sample_frames(open_video(path), spec.frames).frames
+        t1 = time.process_time()
+        small = resize(frames, spec.size)
+        t2 = time.process_time()
+        normalise(small, spec)
+        t3 = time.process_time()
+        for k, dt in zip(times, (t1 - t0, t2 - t1, t3 - t2)):
+            times[k].append(dt)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def run_frames(args) -> dict:
+    from train.frames import FrameSpec
+
+    torch.set_num_threads(1)  # as in a DataLoader worker
+    spec = FrameSpec(args.frames, args.size)
+    rows = []
+    print(f"{'video':<40}{'decode ms':>10}{'resize ms':>10}{'norm ms':>9}{'frames/cpu-s uint8':>20}{'float':>7}")
+    for path in args.videos:
+        st = stage_cpu_s(path, spec, args.repeats)
+        uint8 = args.frames / (st["decode"] + st["resize"])  # what the collator does for sft.py
+        flt = args.frames / sum(st.values())
+        rows.append({"video": path, **{f"{k}_s": v for k, v in st.items()},
+                     "frames_per_cpu_s_uint8": uint8, "frames_per_cpu_s_float": flt})
+        print(f"{Path(path).name[-40:]:<40}{st['decode'] * 1e3:>10.0f}{st['resize'] * 1e3:>10.0f}"
+              f"{st['normalise'] * 1e3:>9.0f}{uint8:>20.1f}{flt:>7.1f}")
+    return {"frames": args.frames, "size": args.size, "videos": rows}
 
 
 # ---------------------------------------------------------------- command line
@@ -386,8 +460,17 @@ def parse_args(argv=None):
     ld.add_argument("--size", type=int, default=384, help="frame side in pixels")
     ld.add_argument("--workers", type=int, nargs="+", default=[0, 2])
     ld.add_argument("--batches", type=int, default=20)
+    ld.add_argument("--pixels", choices=["uint8", "float"], default="uint8",
+                    help="uint8: resized, normalised later on the GPU (what sft.py does); float: normalised here")
+    ld.add_argument("--shuffle", type=int, metavar="SEED", help="shuffle the rows first (a mix of videos)")
     ld.add_argument("--step-time", type=float, help="trainer seconds per sample per GPU (default: projected)")
     ld.add_argument("--json", help="write the figures here")
+    fr = sub.add_parser("frames", help="CPU time of decode, resize and normalise per video file, on one thread")
+    fr.add_argument("--videos", nargs="+", required=True, help="video files")
+    fr.add_argument("--frames", type=int, default=32)
+    fr.add_argument("--size", type=int, default=384)
+    fr.add_argument("--repeats", type=int, default=5, help="median over this many runs")
+    fr.add_argument("--json", help="write the figures here")
     args = p.parse_args(argv)
     if args.cmd == "model" and args.peak_tflops is None and args.device.startswith("cuda"):
         args.peak_tflops = H100_BF16_TFLOPS
@@ -399,6 +482,8 @@ def main(argv=None):
     if args.cmd == "model":
         out = run_model(args)
         print_model_table(out)
+    elif args.cmd == "frames":
+        out = run_frames(args)
     else:
         out = run_loader(args)
     if args.json:

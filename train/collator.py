@@ -12,6 +12,12 @@ were trained with:
 
 Labels cover ANSWER<|im_end|> of every assistant turn and nothing else. Nothing is ever cut: a
 row longer than `max_length` raises here (the data stage drops such rows first and reports them).
+
+Pixels: float32 normalised by default. With `uint8_pixels=True` the collator stops after the
+resize and `pixel_values_videos` is uint8 (a quarter of the bytes to hand between processes and
+no float work in the loader); whoever feeds the model must then apply `train.frames.normalise`,
+as `train.trainer.VideoSFTTrainer` does on the GPU. The vision tower would cast uint8 0..255 to
+float without complaint, so `train.model.load_model` installs a check that refuses uint8 pixels.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import torch
 
 from simsv_vsi.prompts import to_messages
 from simsv_vsi.sampling import uniform_frame_indices
-from train.frames import FrameSpec, open_video, sample_frames, to_pixels
+from train.frames import FrameSpec, open_video, resize, sample_frames, to_pixels
 from train.layouts import VideoLayout
 
 IGNORE_INDEX = -100  # label value the loss skips
@@ -53,18 +59,19 @@ def video_timing(row: dict, video, k: int, video_root: str | None = None) -> tup
 class Encoded:
     input_ids: list[int]
     labels: list[int]
-    pixels: torch.Tensor | None  # (K, 3, S, S) when the row has a video
+    pixels: torch.Tensor | None  # (K, 3, S, S) when the row has a video: float32, or uint8 (uint8_pixels)
 
 
 class VideoSFTCollator:
     def __init__(self, tokenizer, video_token_id: int, layout: VideoLayout, spec: FrameSpec,
-                 max_length: int | None = None, video_root: str | None = None):
+                 max_length: int | None = None, video_root: str | None = None, uint8_pixels: bool = False):
         self.tok = tokenizer
         self.video_token_id = video_token_id
         self.layout = layout
         self.spec = spec
         self.max_length = max_length
         self.video_root = video_root
+        self.uint8_pixels = uint8_pixels
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
     def _ids(self, text: str) -> list[int]:
@@ -114,8 +121,10 @@ class VideoSFTCollator:
             labels += [IGNORE_INDEX] * len(nl)
         if video is not None and not videos_seen:
             raise ValueError(f"row {row.get('id', '?')}: has a video but no {{'type': 'video'}} content part")
-        pixels = to_pixels(sampled.frames, self.spec) if sampled else None
-        return Encoded(ids, labels, pixels)
+        return Encoded(ids, labels, self._pixels(sampled.frames) if sampled else None)
+
+    def _pixels(self, frames: torch.Tensor) -> torch.Tensor:
+        return resize(frames, self.spec.size) if self.uint8_pixels else to_pixels(frames, self.spec)
 
     def __call__(self, rows: list[dict]) -> dict:
         enc = [self.encode(r) for r in rows]

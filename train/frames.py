@@ -55,12 +55,28 @@ def sample_frames(decoder, k: int) -> SampledVideo:
                         duration_s=meta.num_frames / fps)
 
 
+def resize(frames: torch.Tensor, size: int) -> torch.Tensor:
+    """uint8 (K, 3, H, W) -> uint8 (K, 3, size, size), bicubic with antialiasing. Resampled in uint8:
+    torch's uint8 kernel matches PIL's bicubic (what SigLIP/LLaVA image processors use) to one grey
+    level, and is ~13x faster on one core than resampling in float32 (measured, docs/performance.md)."""
+    if frames.dtype != torch.uint8:
+        raise TypeError(f"frames must be uint8 as decoded, got {frames.dtype}")
+    if frames.shape[-2:] == (size, size):
+        return frames
+    return F.interpolate(frames, size=(size, size), mode="bicubic", align_corners=False, antialias=True)
+
+
+def normalise(frames: torch.Tensor, spec: FrameSpec) -> torch.Tensor:
+    """uint8 (..., 3, H, W) -> float32 (x / 255 - mean) / std on the frames' device, as one scale
+    and one shift in place: a single float32 allocation (32 frames at 384 px are ~56 MB).
+    Runs on CPU in `to_pixels`, or on the GPU in the trainer when the collator hands over uint8."""
+    std = torch.tensor(spec.std, device=frames.device).view(3, 1, 1)
+    mean = torch.tensor(spec.mean, device=frames.device).view(3, 1, 1)
+    return frames.float().mul_(1.0 / (255.0 * std)).sub_(mean / std)
+
+
 def to_pixels(frames: torch.Tensor, spec: FrameSpec) -> torch.Tensor:
-    """uint8 (K, 3, H, W) -> float32 (K, 3, size, size): bicubic resize, scale to [0, 1], normalise."""
-    x = frames.float()
-    if x.shape[-2:] != (spec.size, spec.size):
-        x = F.interpolate(x, size=(spec.size, spec.size), mode="bicubic", align_corners=False, antialias=True)
-    x = x.clamp_(0, 255) / 255.0
-    mean = torch.tensor(spec.mean).view(1, 3, 1, 1)
-    std = torch.tensor(spec.std).view(1, 3, 1, 1)
-    return (x - mean) / std
+    """uint8 (K, 3, H, W) -> float32 (K, 3, size, size): bicubic resize, scale to [0, 1], normalise.
+    The one function that makes pixels, for training and evaluation alike (a collator that defers
+    normalisation to the GPU runs the same `resize` and `normalise`, in two places)."""
+    return normalise(resize(frames, spec.size), spec)

@@ -53,7 +53,17 @@ def load_model(name_or_path: str, layout: str, dtype: torch.dtype | str = "auto"
     post_ln = getattr(model.model.vision_tower, "post_layernorm", None)
     if post_ln is not None:
         post_ln.requires_grad_(False)
+    # on the inner model: PEFT calls the outer forward directly, past any hook there
+    model.model.register_forward_pre_hook(refuse_uint8_pixels, with_kwargs=True)
     return model
+
+
+def refuse_uint8_pixels(module, args, kwargs):
+    """The vision tower would cast uint8 0..255 to float without complaint: a collator built with
+    `uint8_pixels=True` needs its frames normalised first (VideoSFTTrainer does it on the device)."""
+    pixels = kwargs.get("pixel_values_videos")
+    if pixels is not None and pixels.dtype == torch.uint8:
+        raise TypeError("pixel_values_videos is uint8: normalise it first (train.frames.normalise)")
 
 
 def set_layout(model, layout: str) -> None:

@@ -66,8 +66,10 @@ def main(data_args: DataArguments, training_args: SFTConfig, model_args: ModelCo
     spec = frame_spec(model_args.model_name_or_path, model, data_args.num_frames)
 
     # Data
+    # uint8 pixels: the trainer normalises them on the device (loader workers do ~20% less work)
     collator = VideoSFTCollator(tokenizer, model.config.video_token_id, layout, spec,
-                                max_length=training_args.max_length, video_root=default_video_root(data_args))
+                                max_length=training_args.max_length, video_root=default_video_root(data_args),
+                                uint8_pixels=True)
     train, evals = load_training_data(data_args, seed=training_args.seed)
     train = drop_too_long(train, collator, training_args.max_length, "train")
     if training_args.train_sampling_strategy == "random":
@@ -82,7 +84,7 @@ def main(data_args: DataArguments, training_args: SFTConfig, model_args: ModelCo
     card = dict(base_model=model_args.model_name_or_path, dataset=data_args.dataset,
                 config=data_args.dataset_config, spec=spec, layout=layout.name)
     trainer = VideoSFTTrainer(model=model, args=training_args, train_dataset=train, eval_dataset=evals,
-                              data_collator=collator, processing_class=tokenizer,
+                              data_collator=collator, processing_class=tokenizer, frame_spec=spec,
                               peft_config=lora_config(model_args), callbacks=[ModelCardCallback(card)])
     card["hp"] = hyperparameters(training_args, model_args, layout.name, zero_stage(trainer))
     logger.info("training %d rows on %d process(es)%s", len(train), training_args.world_size,

@@ -5,17 +5,43 @@ transformers 5.23 saves LLaVA-OneVision checkpoints in the llava-hf key layout
 none of those keys back: every weight is reported missing and training silently continues from
 the base weights. Here such checkpoints reload through `from_pretrained`, which converts the
 layout, and the load is strict. Adapter (PEFT), DeepSpeed and FSDP resumes are unchanged.
+
+Given a `frame_spec`, it also finishes the pixels of a collator built with `uint8_pixels=True`:
+uint8 frames reach the device (4x fewer bytes than float32) and are normalised there, with the
+same `train.frames.normalise` that `to_pixels` runs on CPU, before the training or eval step.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 from transformers.utils import SAFE_WEIGHTS_INDEX_NAME, SAFE_WEIGHTS_NAME
 from trl import SFTTrainer
 
+from train.frames import FrameSpec, normalise
+
 
 class VideoSFTTrainer(SFTTrainer):
+    def __init__(self, *args, frame_spec: FrameSpec | None = None, **kwargs):
+        self.frame_spec = frame_spec
+        super().__init__(*args, **kwargs)
+
+    def _prepare_inputs(self, inputs):
+        """Moves the batch to the device (HF), then normalises uint8 video frames there. Both the
+        training and the eval step come through here."""
+        inputs = super()._prepare_inputs(inputs)
+        frames = inputs.get("pixel_values_videos")
+        if frames is None or frames.dtype != torch.uint8:
+            return inputs
+        if self.frame_spec is None:
+            raise ValueError("uint8 pixel_values_videos (collator uint8_pixels=True) need "
+                             "VideoSFTTrainer(frame_spec=...)")
+        pixels = normalise(frames, self.frame_spec)
+        if self.is_deepspeed_enabled:  # the dtype HF's _prepare_input gives float inputs under DeepSpeed
+            pixels = pixels.to(self.accelerator.state.deepspeed_plugin.hf_ds_config.dtype())
+        return {**inputs, "pixel_values_videos": pixels}
+
     def _load_from_checkpoint(self, resume_from_checkpoint, model=None):
         model = model if model is not None else self.model
         folder = Path(resume_from_checkpoint)

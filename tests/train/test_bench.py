@@ -1,9 +1,10 @@
 """train.bench: the model benchmark's path on the tiny model, its FLOPs formula against a hand
-count, the full-size 7B architecture's parameter counts (on the meta device, no memory), and the
-loader benchmark over an exported folder."""
+count, the full-size 7B architecture's parameter counts (on the meta device, no memory), the
+loader benchmark over an exported folder, and the per-stage frames benchmark on a small mp4."""
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -107,3 +108,17 @@ def test_loader_benchmark_over_an_exported_folder(hub_folder, tmp_path, capsys):
     assert rate["ratio"] == pytest.approx(rate["frames_per_s"] / 4.0)
     assert "loader/trainer" in printed and "workers per GPU for 5x" in printed
     assert json.loads(out.read_text())["workers_for_5x"] >= 1
+
+
+def test_frames_benchmark_splits_cpu_time_by_stage(tmp_path, capsys):
+    from builder.capture.encode import VideoWriter
+
+    path = tmp_path / "clip.mp4"
+    with VideoWriter(path, 64, 48, fps=10) as w:
+        for i in range(20):
+            w.write(np.full((48, 64, 3), 10 * i, dtype=np.uint8))
+    res = bench.main(["frames", "--videos", str(path), "--frames", "4", "--size", "32", "--repeats", "2"])
+    [row] = res["videos"]
+    assert row["decode_s"] > 0 and row["resize_s"] >= 0 and row["normalise_s"] >= 0
+    assert row["frames_per_cpu_s_uint8"] >= row["frames_per_cpu_s_float"] > 0
+    assert "clip.mp4" in capsys.readouterr().out

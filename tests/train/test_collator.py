@@ -9,7 +9,7 @@ from datasets import load_dataset
 from simsv_vsi.sampling import uniform_frame_indices
 from train.collator import IGNORE_INDEX, VideoSFTCollator, video_timing
 from train.data import drop_too_long
-from train.frames import FrameSpec, open_video, to_pixels
+from train.frames import FrameSpec, normalise, open_video, to_pixels
 from train.layouts import VideoLayout, time_instruction
 from train.model import frame_spec, load_model, load_tokenizer, vision_grid
 
@@ -100,6 +100,19 @@ def test_frames_are_the_sampled_ones_normalised(tiny_model, rows):
     assert torch.equal(col.encode(rows[1]).pixels, want)
     white = torch.full((1, 3, 8, 8), 255, dtype=torch.uint8)
     assert torch.allclose(to_pixels(white, FrameSpec(1, 8)), torch.ones(1, 3, 8, 8))  # (1 - 0.5) / 0.5
+
+
+def test_uint8_pixels_are_the_float_pixels_before_normalising(tiny_model, rows):
+    """What sft.py uses: the collator stops at the resized uint8 frames and the trainer applies
+    `normalise` on the device; the result is bit for bit the CPU path's."""
+    model, tok, layout, col = setup(tiny_model, "llava_video")
+    fast = VideoSFTCollator(tok, col.video_token_id, layout, col.spec, uint8_pixels=True)
+    want, got = col(rows[:2]), fast(rows[:2])
+    assert got["pixel_values_videos"].dtype == torch.uint8 and got["pixel_values_videos"].shape == (2, K, 3, 32, 32)
+    assert torch.equal(normalise(got.pop("pixel_values_videos"), col.spec), want.pop("pixel_values_videos"))
+    assert all(torch.equal(got[k], want[k]) for k in want) and got.keys() == want.keys()
+    with pytest.raises(TypeError, match="normalise"):  # raw uint8 never reaches the vision tower
+        model(**fast(rows[:1]))
 
 
 def test_long_rows_are_dropped_and_reported_never_cut(tiny_model, rows, hub_folder, hf_cache, caplog):
