@@ -1,0 +1,83 @@
+"""Batched (whole-trajectory) question pools against the simple per-scope computation they
+replace: the same candidates, the same floats, the same rejection counts."""
+
+import numpy as np
+import pytest
+
+from builder.qa.config import QAConfig
+from builder.qa.types.common import Rejections, permutations_within, signed_angle_deg
+from builder.qa.types.direction import RULES, DirectionPool, boundary_margin, classify
+from tests.fixtures.qa_scene import make_view, obj, square_room
+
+CFG = QAConfig(sample_counts=(8,))
+CATEGORIES = ["sofa", "bed", "toilet", "refrigerator", "bathtub", "television", "desk", "oven", "sink",
+              "chair", "armchair", "dining table", "nightstand", "bookshelf", "plant"]
+DIRECTIONS = ["object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard"]
+
+
+def multi_room_view(seed: int):
+    """Three rooms visited in turn (each run a 360-degree scan, so each gets a room clip), a
+    dozen objects per room at random, random visibility: scopes share objects and triples."""
+    rng = np.random.default_rng(seed)
+    rooms = [square_room(f"room|{k}", 10 * k, 0, 10 * k + 8, 8) for k in range(3)]
+    objs, iid = [], 1
+    for k in range(3):
+        for c in rng.choice(CATEGORIES, 9, replace=False):
+            objs.append(obj(iid, str(c), f"room|{k}", 10 * k + rng.uniform(0.5, 7.5), rng.uniform(0.5, 7.5),
+                            size=(rng.uniform(0.3, 1.5), 0.5, rng.uniform(0.3, 1.5)), yaw=rng.uniform(0, 360)))
+            iid += 1
+    run = 40
+    frame_room = [f"room|{k}" for k in range(3) for _ in range(run)]
+    yaw = np.concatenate([np.linspace(0, 360, run)] * 3)
+    room_of = np.repeat(np.arange(3), 9)
+    px = np.where(np.repeat(np.arange(3), run)[:, None] == room_of[None, :], 500, 0)  # seen in its room
+    px[rng.random(px.shape) < 0.02] = 500  # and now and then through a door
+    px[:, rng.choice(len(objs), 4, replace=False)] = 0  # a few never seen
+    return make_view(objs, px, rooms=rooms, frame_room=frame_room, yaw_deg=yaw, cfg=CFG)
+
+
+def simple_direction(qtype: str, scope, cfg: QAConfig):
+    """The per-scope computation, rule after rule, as before batching."""
+    view = scope.view
+    by_room = {}
+    for i in scope.unique[0]:
+        by_room.setdefault(view.objects[i].room_id, []).append(i)
+    triples = permutations_within(by_room.values(), 3)
+    centers, feet = view.centers_xz, view.footprints
+    P, O, Q = (centers[triples[:, k]] for k in range(3))
+    sep, qsep = np.linalg.norm(O - P, axis=1), np.linalg.norm(Q - P, axis=1)
+    angle = signed_angle_deg(O - P, Q - P)
+    margin, cls = boundary_margin(qtype, angle), classify(qtype, angle)
+    ok, counts = np.ones(len(triples), bool), {}
+    for rule, bad in zip(RULES, [sep < cfg.direction_min_separation_m, qsep < cfg.direction_min_query_m,
+                                 margin < cfg.direction_margin_deg]):
+        counts[rule] = int((ok & bad).sum())
+        ok &= ~bad
+    t = triples[ok]
+    sp, fp, qp = feet[t[:, 0]][:, :, None, None], feet[t[:, 1]][:, None, :, None], feet[t[:, 2]][:, None, None, :]
+    foot = signed_angle_deg(fp - sp, qp - sp).reshape(len(t), 125)
+    robust = (classify(qtype, foot) == cls[ok][:, None]).all(1)
+    counts[RULES[3]] = int((~robust).sum())
+    ok[ok] = robust
+    return triples[ok], cls[ok], angle[ok], margin[ok], sep[ok], counts
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_direction_pools_batched_over_scopes_match_per_scope(seed):
+    view = multi_room_view(seed)
+    scopes = [view.full, *view.room_clips]
+    assert len(view.room_clips) == 3
+    checked = 0
+    for qtype in DIRECTIONS:
+        for scope in scopes:
+            stats = Rejections()
+            pool = DirectionPool(qtype, scope, CFG, stats)
+            triples, cls, angle, margin, sep, counts = simple_direction(qtype, scope, CFG)
+            np.testing.assert_array_equal(pool.triples, triples)
+            np.testing.assert_array_equal(pool.cls, cls)
+            for got, want in ((pool.angle, angle), (pool.margin, margin), (pool.sep, sep)):
+                assert got.tobytes() == want.tobytes()  # bit for bit
+            assert {r: stats.counts[f"{qtype}:{r}"] for r in RULES} == counts
+            assert pool.keys == [tuple(view.objects[i].category for i in t) for t in triples.tolist()]
+            checked += len(triples)
+    assert checked > 0
