@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from builder.houses.spec import House
-from builder.io import npz_bytes, write_bytes_atomic, write_text_atomic
+from builder.io import npz_bytes, read_npz, write_bytes_atomic, write_text_atomic
 from builder.qa.balance import balance_answers
 from builder.qa.clips import cut_clips
 from builder.qa.config import QAConfig
@@ -52,9 +52,9 @@ def ensure_geometry(house_dir: Path, load_mesh) -> dict:
     clip's last frame, and the walkthrough's)."""
     path = house_dir / "geometry.npz"
     if path.exists():
-        with np.load(path) as z:
-            if z["version"].item() == GEOMETRY_VERSION:
-                return {k: z[k] for k in z.files}
+        arrays = read_npz(path)
+        if arrays["version"].item() == GEOMETRY_VERSION:
+            return arrays
     from builder.qa.geometry import house_geometry  # heavy: only when something is missing
 
     house = House.load(house_dir / "house.json")
