@@ -7,6 +7,7 @@ import pytest
 from builder.qa.config import QAConfig
 from builder.qa.types.common import Rejections, permutations_within, signed_angle_deg
 from builder.qa.types.direction import RULES, DirectionPool, boundary_margin, classify
+from builder.qa.types.route import RoutePool, turn_codes
 from tests.fixtures.qa_scene import make_view, obj, square_room
 
 CFG = QAConfig(sample_counts=(8,))
@@ -80,4 +81,43 @@ def test_direction_pools_batched_over_scopes_match_per_scope(seed):
             assert {r: stats.counts[f"{qtype}:{r}"] for r in RULES} == counts
             assert pool.keys == [tuple(view.objects[i].category for i in t) for t in triples.tolist()]
             checked += len(triples)
+    assert checked > 0
+
+
+def simple_routes(scope, cfg: QAConfig):
+    """Accepted routes of one scope and the rejection counts, as before batching."""
+    view = scope.view
+    by_room = {}
+    for i in scope.unique[0]:
+        by_room.setdefault(view.objects[i].room_id, []).append(i)
+    blocks, counts = [], {"leg_too_short": 0, "ambiguous_turn": 0}
+    for n_turns in range(1, cfg.route_max_turns + 1):
+        seqs = permutations_within(by_room.values(), n_turns + 2)
+        legs = np.diff(view.centers_xz[seqs], axis=1)
+        angles = signed_angle_deg(legs[:, :-1], legs[:, 1:])
+        codes = turn_codes(angles, cfg.route_turn_margin_deg)
+        short = (np.linalg.norm(legs, axis=2) < cfg.route_min_leg_m).any(1)
+        vague = (codes < 0).any(1) & ~short
+        counts["leg_too_short"] += int(short.sum())
+        counts["ambiguous_turn"] += int(vague.sum())
+        ok = ~short & ~vague
+        blocks.append((seqs[ok], codes[ok], angles[ok]))
+    return blocks, counts
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_route_pools_batched_over_scopes_match_per_scope(seed):
+    view = multi_room_view(seed)
+    checked = 0
+    for scope in [view.full, *view.room_clips]:
+        stats = Rejections()
+        pool = RoutePool(scope, CFG, stats)
+        blocks, counts = simple_routes(scope, CFG)
+        assert len(pool.blocks) == len(blocks)
+        for (_, seqs, codes, angles), (want_seqs, want_codes, want_angles) in zip(pool.blocks, blocks):
+            np.testing.assert_array_equal(seqs, want_seqs)
+            np.testing.assert_array_equal(codes, want_codes)
+            assert angles.tobytes() == want_angles.tobytes()
+            checked += len(seqs)
+        assert {r: stats.counts[f"route_planning:{r}"] for r in counts} == counts
     assert checked > 0
