@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from builder.qa.config import QAConfig
-from builder.qa.types.common import Rejections, permutations_within, signed_angle_deg
+from builder.qa.types.common import Candidate, KeyedPool, Rejections, permutations_within, signed_angle_deg
 from builder.qa.types.direction import RULES, DirectionPool, boundary_margin, classify
 from builder.qa.types.route import RoutePool, turn_codes
 from tests.fixtures.qa_scene import make_view, obj, square_room
@@ -121,3 +121,38 @@ def test_route_pools_batched_over_scopes_match_per_scope(seed):
             checked += len(seqs)
         assert {r: stats.counts[f"route_planning:{r}"] for r in counts} == counts
     assert checked > 0
+
+
+def simple_keyed_draws(keys, classes, rng, n):
+    """KeyedPool's draws by scanning every candidate: a class uniformly among those with an
+    unused key, then an unused candidate of it uniformly, in list order."""
+    used, out = set(), []
+    for _ in range(n):
+        free = [i for i, k in enumerate(keys) if k not in used]
+        open_classes = sorted({classes[i] for i in free})
+        if not open_classes:
+            out.append(None)
+            continue
+        c = open_classes[rng.integers(len(open_classes))]
+        pick = [i for i in free if classes[i] == c]
+        i = pick[int(rng.integers(len(pick)))]
+        used.add(keys[i])
+        out.append(i)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_keyed_session_matches_a_full_scan(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    keys = [(f"k{int(k)}",) for k in rng.integers(0, n if seed % 2 else 4 * n, n)]  # odd seeds: shared keys
+    classes = [str(c) for c in rng.integers(0, 3, n)]
+    pool = KeyedPool(keys, classes, lambda i: Candidate(keys[i], {}, [], {}, cls=classes[i]))
+    session, got = pool.session(), []
+    draws = np.random.default_rng(seed + 100)
+    for _ in range(n + 3):
+        cand = session.draw(draws)
+        got.append(None if cand is None else cand)
+    want = simple_keyed_draws(keys, classes, np.random.default_rng(seed + 100), n + 3)
+    assert [None if c is None else (c.key, c.cls) for c in got] == \
+        [None if i is None else (keys[i], classes[i]) for i in want]
