@@ -57,21 +57,27 @@ def _scope_triples(scope: Scope) -> np.ndarray:
 def triple_geometry(view, triples: np.ndarray, cfg: QAConfig) -> dict:
     """What the three levels share about `triples`: separations, centre angle, category names,
     and `foot_angles` (every standing point x facing point x query point of the three
-    footprints, (T', 125)) for the T' triples whose separations pass, the only ones the
-    footprint rule is checked on. Every value is computed row by row, so a batch of several
-    scopes' triples gives each row the same floats as its scope alone."""
+    footprints, (T', 125)) for the T' triples marked `footed`: those that pass the first three
+    rules for at least one level, the only ones the footprint rule is checked on (about half).
+    Every value is computed row by row, so a batch of several scopes' triples gives each row
+    the same floats as its scope alone."""
     centers, feet = view.centers_xz, view.footprints
     P, O, Q = (centers[triples[:, k]] for k in range(3))
     sep, qsep = np.linalg.norm(O - P, axis=1), np.linalg.norm(Q - P, axis=1)
-    spaced = ~(sep < cfg.direction_min_separation_m) & ~(qsep < cfg.direction_min_query_m)  # as the rules
-    t = triples[spaced]
+    angle = signed_angle_deg(O - P, Q - P)
+    footed = ~(sep < cfg.direction_min_separation_m) & ~(qsep < cfg.direction_min_query_m)  # as the rules
+    clear = np.zeros(len(triples), bool)
+    for qtype in BOUNDARIES:
+        clear |= ~(boundary_margin(qtype, angle) < cfg.direction_margin_deg)
+    footed &= clear
+    t = triples[footed]
     sp = feet[t[:, 0]][:, :, None, None]
     fp = feet[t[:, 1]][:, None, :, None]
     qp = feet[t[:, 2]][:, None, None, :]
     objs = view.objects
-    return {"triples": triples, "sep": sep, "qsep": qsep, "angle": signed_angle_deg(O - P, Q - P),
+    return {"triples": triples, "sep": sep, "qsep": qsep, "angle": angle,
             "keys": [tuple(objs[i].category for i in row) for row in triples.tolist()],
-            "spaced": spaced, "foot_angles": signed_angle_deg(fp - sp, qp - sp).reshape(len(t), 125)}
+            "footed": footed, "foot_angles": signed_angle_deg(fp - sp, qp - sp).reshape(len(t), 125)}
 
 
 def judge(qtype: str, g: dict, cfg: QAConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -84,9 +90,9 @@ def judge(qtype: str, g: dict, cfg: QAConfig) -> tuple[np.ndarray, np.ndarray, n
     for k, bad in enumerate([g["sep"] < cfg.direction_min_separation_m, g["qsep"] < cfg.direction_min_query_m,
                              margin < cfg.direction_margin_deg]):
         failed[(failed < 0) & bad] = k  # each rejection counted under its first failing rule
-    # the footprint rule, on the triples still in (all of them `spaced`, so with foot angles)
+    # the footprint rule, on the triples still in (all of them `footed`, so with foot angles)
     ok = failed < 0
-    robust = (classify(qtype, g["foot_angles"][ok[g["spaced"]]]) == cls[ok][:, None]).all(1)
+    robust = (classify(qtype, g["foot_angles"][ok[g["footed"]]]) == cls[ok][:, None]).all(1)
     failed[np.flatnonzero(ok)[~robust]] = 3
     return failed, cls, margin
 
@@ -100,7 +106,8 @@ def _batch(scope: Scope, cfg: QAConfig) -> tuple[list[Scope], dict, list[int]]:
     scopes = [view.full, *view.room_clips]
     if not any(s is scope for s in scopes):  # a scope made apart from its view: alone
         scopes = [scope]
-    key = ("direction", cfg.direction_min_separation_m, cfg.direction_min_query_m, cfg.direction_footprint)
+    key = ("direction", cfg.direction_min_separation_m, cfg.direction_min_query_m, cfg.direction_footprint,
+           cfg.direction_margin_deg)
     if key not in scopes[0].cache:
         parts = [_scope_triples(s) for s in scopes]
         scopes[0].cache[key] = (triple_geometry(view, np.concatenate(parts), cfg),
