@@ -10,6 +10,7 @@ from pathlib import Path
 
 from builder.qa.balance import balance_answers
 from builder.qa.config import QAConfig
+from builder.qa.gc_pause import gc_paused
 from builder.qa.run import finished_houses, house_records
 
 
@@ -22,8 +23,8 @@ def _pass(corpus: Path, houses: list[Path], cfg: QAConfig, workers: int) -> int:
     else:
         import multiprocessing
 
-        with multiprocessing.get_context("fork").Pool(workers) as pool:  # one house per task: even load
-            results = pool.starmap(house_records, jobs, chunksize=1)
+        with multiprocessing.get_context("fork").Pool(workers) as pool, gc_paused():  # as `simsv qa`
+            results = pool.starmap(house_records, jobs, chunksize=1)  # one house per task: even load
     return len(balance_answers([r for recs, _, _ in results for r in recs], cfg.seed)[0])
 
 

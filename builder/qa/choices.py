@@ -90,7 +90,10 @@ def numeric_options(answer: float, decimals: int, prior: AnswerPrior, rng: np.ra
     # each number is printed once; reprinting the value a text denotes gives the same text
     texts = [format_number(answer, decimals)] + [format_number(prior.draw(rng), decimals) for _ in range(n - 1)]
     chosen = [float(t) for t in texts]  # as `rounded`
-    if any(v <= 0 for v in chosen) or any(abs(a - b) < min_gap_rel * min(a, b)
-                                          for i, a in enumerate(chosen) for b in chosen[i + 1:]):
-        return None
+    for i, a in enumerate(chosen):  # plain loops: generator expressions cost more than these few pairs
+        if a <= 0:
+            return None
+        for b in chosen[i + 1:]:
+            if abs(a - b) < min_gap_rel * min(a, b):
+                return None
     return texts

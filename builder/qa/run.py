@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +20,12 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from builder.houses.spec import House
-from builder.io import npz_bytes, write_bytes_atomic, write_text_atomic
+from builder.io import npz_bytes, read_npz, write_bytes_atomic, write_text_atomic
 from builder.qa.balance import balance_answers
 from builder.qa.clips import cut_clips
 from builder.qa.config import QAConfig
 from builder.qa.engine import trajectory_records
+from builder.qa.gc_pause import gc_paused
 from builder.qa.types.common import Rejections
 from builder.qa.view import load_view, room_run_ends
 from simsv_vsi.question_types import question_type
@@ -50,9 +52,9 @@ def ensure_geometry(house_dir: Path, load_mesh) -> dict:
     clip's last frame, and the walkthrough's)."""
     path = house_dir / "geometry.npz"
     if path.exists():
-        with np.load(path) as z:
-            if z["version"].item() == GEOMETRY_VERSION:
-                return {k: z[k] for k in z.files}
+        arrays = read_npz(path)
+        if arrays["version"].item() == GEOMETRY_VERSION:
+            return arrays
     from builder.qa.geometry import house_geometry  # heavy: only when something is missing
 
     house = House.load(house_dir / "house.json")
@@ -100,7 +102,8 @@ def house_records(corpus: Path, hdir: Path, cfg: QAConfig, load_mesh=None, types
         view = load_view(corpus, hdir, tdir, cfg, scene, geometry)
         if clips:
             cut_clips(corpus, tdir / "video.mp4", [(s.video, s.start, s.end) for s in view.room_clips], view.fps)
-        records.extend(trajectory_records(view, cfg, stats, types, formats))
+        with gc_paused():  # thousands of small acyclic objects
+            records.extend(trajectory_records(view, cfg, stats, types, formats))
     return records, stats, len(trajs)
 
 
@@ -130,10 +133,14 @@ def generate_corpus_qa(corpus: Path, cfg: QAConfig, load_mesh=None, types: list[
     else:
         pool, results = None, map(_house_job, jobs)
     try:
-        for recs, house_stats, nt in tqdm(results, total=len(jobs), desc="qa", unit="house", disable=not show_progress):
-            records.extend(recs)
-            stats.counts.update(house_stats.counts)
-            n_traj += nt
+        # workers' records are unpickled here as they arrive (one process: house_records pauses
+        # the collector itself, and a view's cycles must be freed between houses)
+        with gc_paused() if pool is not None else nullcontext():
+            for recs, house_stats, nt in tqdm(results, total=len(jobs), desc="qa", unit="house",
+                                              disable=not show_progress):
+                records.extend(recs)
+                stats.counts.update(house_stats.counts)
+                n_traj += nt
     finally:
         if pool is not None:
             pool.close()

@@ -12,6 +12,8 @@ tests/builder/test_qa_slot_rng.py checks both against numpy.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 M32 = 0xFFFFFFFF
@@ -35,16 +37,29 @@ def int_words(n: int) -> list[int]:
     return words
 
 
+def _constants(start: int, mult: int, count: int) -> np.ndarray:
+    """(count + 1, 1) uint32: a running hash constant and its next `count` values."""
+    out = [start]
+    for _ in range(count):
+        out.append((out[-1] * mult) & M32)
+    return np.array(out, np.uint32)[:, None]
+
+
 class _Hasher:
-    """SeedSequence's `hashmix` on a column of uint32 words, with its running hash constant."""
+    """SeedSequence's `hashmix` with its running hash constant, `m` successive calls at once:
+    call k xors with the constant, advances it, and multiplies by the new one. The calls of
+    one step of the mixing are independent of each other, so they are done as one (m, rows)
+    array operation instead of m (a third of the numpy calls: their overhead, not the
+    arithmetic, was the cost)."""
 
-    def __init__(self, const: int = INIT_A):
-        self.const = const
+    def __init__(self, const: int = INIT_A, mult: int = MULT_A):
+        self.const, self.mult = const, mult
 
-    def __call__(self, value: np.ndarray) -> np.ndarray:
-        value = value ^ np.uint32(self.const)
-        self.const = (self.const * MULT_A) & M32
-        value = value * np.uint32(self.const)  # uint32 arrays wrap, as the C code does
+    def __call__(self, value: np.ndarray, m: int) -> np.ndarray:
+        """hashmix of `value` ((rows,) or (m, rows)) by the next m constants: (m, rows)."""
+        c = _constants(self.const, self.mult, m)
+        self.const = int(c[m, 0])
+        value = (value ^ c[:m]) * c[1:]  # uint32 arrays wrap, as the C code does
         return value ^ (value >> np.uint32(XSHIFT))
 
 
@@ -53,56 +68,57 @@ def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return r ^ (r >> np.uint32(XSHIFT))
 
 
-def mix_entropy(words: np.ndarray) -> list[np.ndarray]:
-    """SeedSequence.mix_entropy for every row of `words` (rows, n_words) uint32: the pool, as
-    POOL_SIZE columns."""
+def mix_entropy(words: np.ndarray) -> np.ndarray:
+    """SeedSequence.mix_entropy for every row of `words` (rows, n_words) uint32: the pool,
+    (POOL_SIZE, rows)."""
     h = _Hasher()
-    n = words.shape[1]
-    pool = [h(words[:, i] if i < n else np.zeros(len(words), np.uint32)) for i in range(POOL_SIZE)]
+    rows, n = words.shape
+    first = np.zeros((POOL_SIZE, rows), np.uint32)
+    first[:min(n, POOL_SIZE)] = words[:, :POOL_SIZE].T
+    pool = h(first, POOL_SIZE)  # word i (or 0) hashed into pool entry i, in order
     for src in range(POOL_SIZE):
-        for dst in range(POOL_SIZE):
-            if src != dst:
-                pool[dst] = _mix(pool[dst], h(pool[src]))
+        # pool[src] mixed into every other entry in turn; pool[src] itself is unchanged meanwhile
+        dst = [d for d in range(POOL_SIZE) if d != src]
+        pool[dst] = _mix(pool[dst], h(pool[src], POOL_SIZE - 1))
     for src in range(POOL_SIZE, n):
-        for dst in range(POOL_SIZE):
-            pool[dst] = _mix(pool[dst], h(words[:, src]))
+        pool = _mix(pool, h(words[:, src], POOL_SIZE))
     return pool
 
 
-def generate_state64(pool: list[np.ndarray], n_words: int) -> np.ndarray:
+def generate_state64(pool: np.ndarray, n_words: int) -> np.ndarray:
     """SeedSequence.generate_state(n_words, np.uint64) for every row: (rows, n_words) uint64."""
-    const, out = INIT_B, []
-    for k in range(2 * n_words):
-        v = pool[k % POOL_SIZE] ^ np.uint32(const)
-        const = (const * MULT_B) & M32
-        v = v * np.uint32(const)
-        out.append(v ^ (v >> np.uint32(XSHIFT)))
-    w = np.stack(out, axis=1).astype(np.uint64)
+    w = _Hasher(INIT_B, MULT_B)(pool[[k % POOL_SIZE for k in range(2 * n_words)]], 2 * n_words)
+    w = w.T.astype(np.uint64)
     return w[:, 0::2] | (w[:, 1::2] << np.uint64(32))  # little-endian word pairs
 
 
-def _one_word_each(entropies: list[list[int]]) -> bool:
-    """Equally long lists of ints that each fit one 32-bit word."""
-    if not entropies or len({len(e) for e in entropies}) != 1:
-        return False
-    flat = [n for e in entropies for n in e]
-    return bool(flat) and min(flat) >= 0 and max(flat) <= M32
+def _one_word_table(entropies: list[tuple[int, ...]]) -> np.ndarray | None:
+    """The entropy lists as one (rows, ints) uint32 table when they are equally long and every
+    int fits one 32-bit word (so is one word of SeedSequence's input); else None."""
+    if not entropies or len({len(e) for e in entropies}) != 1 or not entropies[0]:
+        return None
+    try:
+        flat = np.fromiter(itertools.chain.from_iterable(entropies), np.int64, len(entropies) * len(entropies[0]))
+    except OverflowError:  # an int of 64 bits or more
+        return None
+    if flat.min() < 0 or flat.max() > M32:
+        return None
+    return flat.astype(np.uint32).reshape(len(entropies), -1)
 
 
-def seed_states(entropies: list[list[int]]) -> list[list[int]]:
-    """generate_state(4, np.uint64) of SeedSequence(e) for each entropy list, as Python ints.
+def seed_states(entropies: list[tuple[int, ...]]) -> np.ndarray:
+    """generate_state(4, np.uint64) of SeedSequence(e) for each entropy list: (rows, 4) uint64.
     Rows are hashed together when their ints give the same number of words."""
-    if _one_word_each(entropies):  # the usual case: one table, no splitting into words
-        return generate_state64(mix_entropy(np.array(entropies, np.uint32)), 4).tolist()
+    table = _one_word_table(entropies)
+    if table is not None:  # the usual case: one table, no splitting into words
+        return generate_state64(mix_entropy(table), 4)
     words = [[w for n in e for w in int_words(n)] for e in entropies]
-    out: list[list[int]] = [[] for _ in entropies]
+    out = np.zeros((len(entropies), 4), np.uint64)
     by_len: dict[int, list[int]] = {}
     for i, w in enumerate(words):
         by_len.setdefault(len(w), []).append(i)
     for rows in by_len.values():
-        state = generate_state64(mix_entropy(np.array([words[i] for i in rows], np.uint32)), 4).tolist()
-        for i, s in zip(rows, state):
-            out[i] = s
+        out[rows] = generate_state64(mix_entropy(np.array([words[i] for i in rows], np.uint32)), 4)
     return out
 
 
@@ -123,7 +139,7 @@ class SlotSeeds:
     """The generators of a known set of entropy lists (a trajectory's slots), hashed at once."""
 
     def __init__(self, entropies: list[tuple[int, ...]]):
-        self.states = dict(zip(entropies, seed_states(entropies)))
+        self.states = dict(zip(entropies, seed_states(entropies).tolist()))
 
     def rng(self, entropy: tuple[int, ...]) -> tuple[np.random.Generator, int]:
         """default_rng(SeedSequence(entropy)) (valid until the next call) and the entropy's first

@@ -244,8 +244,9 @@ FRAME_COLUMNS = ["t_s", "x", "y", "z", "yaw_deg", "width", "height", "room_id",
 
 def read_frame_table(path: Path, objects: list[SceneObject]) -> FrameTable:
     # ParquetFile.read skips the dataset layer of read_table (several ms per file), and the two
-    # leaf columns of `visible` spare decoding its unused fields (fraction, bbox)
-    t = pq.ParquetFile(path).read(columns=FRAME_COLUMNS, use_threads=False)
+    # leaf columns of `visible` spare decoding its unused fields (fraction, bbox); a small local
+    # file reads ~10 % faster without pre-buffering
+    t = pq.ParquetFile(path, pre_buffer=False).read(columns=FRAME_COLUMNS, use_threads=False)
     n = t.num_rows
     vis = t["visible"].combine_chunks()
     lens = pc.list_value_length(vis).to_numpy(zero_copy_only=False)

@@ -80,6 +80,12 @@ class KeyedPool(Pool):
         return len(self.keys)
 
     @cached_property
+    def key_counts(self) -> Counter:
+        """Candidates per key (counted in C: most keys are held by one candidate, whose place a
+        session then knows without `places`)."""
+        return Counter(self.keys)
+
+    @cached_property
     def places(self) -> dict[tuple, list[tuple[str, int]]]:
         """key -> (class, position in members[class]) of the candidates with that key (several
         may share one); built when first needed."""
@@ -128,8 +134,13 @@ class KeyedSession(Session):
             if pos > r:
                 break
             r += 1
-        cand = pool.make(pool.members[c][r])
-        self.take(cand.key)
+        i = pool.members[c][r]
+        cand = pool.make(i)
+        if cand.key == pool.keys[i] and pool.key_counts[cand.key] == 1:  # its own place only: no scan
+            self.used.add(cand.key)
+            bisect.insort(taken[c], r)
+        else:
+            self.take(cand.key)
         return cand
 
 

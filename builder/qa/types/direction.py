@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from builder.qa.config import QAConfig
-from builder.qa.types.common import (Candidate, Pool, Rejections, permutations_within, ref, signed_angle_deg,
+from builder.qa.types.common import (Candidate, KeyedPool, Rejections, permutations_within, ref, signed_angle_deg,
                                      unique_objects)
 from builder.qa.view import Scope
 from simsv_vsi.question_types import DIRECTION_CLASSES
@@ -46,76 +46,113 @@ def boundary_margin(qtype: str, signed_deg: np.ndarray) -> np.ndarray:
     return np.abs(a - np.asarray(BOUNDARIES[qtype])).min(-1)
 
 
-def _triple_geometry(scope: Scope, cfg: QAConfig) -> dict:
-    """Every ordered triple of unique objects sharing a room, with what the three levels share
-    (computed once per scope): separations, centre angle, category names, and `foot_angles`
-    (every standing point x facing point x query point of the three footprints, (T, 125)) for
-    the triples whose separations pass, the only ones the footprint rule is checked on."""
-    key = ("direction", cfg.direction_min_separation_m, cfg.direction_min_query_m, cfg.direction_footprint)
-    if key not in scope.cache:
-        view = scope.view
-        by_room: dict[str, list[int]] = {}
-        for i in scope.unique[0]:
-            by_room.setdefault(view.objects[i].room_id, []).append(i)
-        triples = permutations_within(by_room.values(), 3)
-        centers, feet = view.centers_xz, view.footprints
-        P, O, Q = (centers[triples[:, k]] for k in range(3))
-        sep, qsep = np.linalg.norm(O - P, axis=1), np.linalg.norm(Q - P, axis=1)
-        spaced = ~(sep < cfg.direction_min_separation_m) & ~(qsep < cfg.direction_min_query_m)  # as the rules
-        t = triples[spaced]
-        sp = feet[t[:, 0]][:, :, None, None]
-        fp = feet[t[:, 1]][:, None, :, None]
-        qp = feet[t[:, 2]][:, None, None, :]
-        objs = view.objects
-        scope.cache[key] = {
-            "triples": triples, "sep": sep, "qsep": qsep, "angle": signed_angle_deg(O - P, Q - P),
+def _scope_triples(scope: Scope) -> np.ndarray:
+    """(T, 3): every ordered triple of the scope's unique objects that share a room."""
+    by_room: dict[str, list[int]] = {}
+    for i in scope.unique[0]:
+        by_room.setdefault(scope.view.objects[i].room_id, []).append(i)
+    return permutations_within(by_room.values(), 3)
+
+
+def triple_geometry(view, triples: np.ndarray, cfg: QAConfig) -> dict:
+    """What the three levels share about `triples`: separations, centre angle, category names,
+    and `foot_angles` (every standing point x facing point x query point of the three
+    footprints, (T', 125)) for the T' triples marked `footed`: those that pass the first three
+    rules for at least one level, the only ones the footprint rule is checked on (about half).
+    Every value is computed row by row, so a batch of several scopes' triples gives each row
+    the same floats as its scope alone."""
+    centers, feet = view.centers_xz, view.footprints
+    P, O, Q = (centers[triples[:, k]] for k in range(3))
+    sep, qsep = np.linalg.norm(O - P, axis=1), np.linalg.norm(Q - P, axis=1)
+    angle = signed_angle_deg(O - P, Q - P)
+    footed = ~(sep < cfg.direction_min_separation_m) & ~(qsep < cfg.direction_min_query_m)  # as the rules
+    clear = np.zeros(len(triples), bool)
+    for qtype in BOUNDARIES:
+        clear |= ~(boundary_margin(qtype, angle) < cfg.direction_margin_deg)
+    footed &= clear
+    t = triples[footed]
+    sp = feet[t[:, 0]][:, :, None, None]
+    fp = feet[t[:, 1]][:, None, :, None]
+    qp = feet[t[:, 2]][:, None, None, :]
+    objs = view.objects
+    return {"triples": triples, "sep": sep, "qsep": qsep, "angle": angle,
             "keys": [tuple(objs[i].category for i in row) for row in triples.tolist()],
-            "spaced": spaced, "foot_angles": signed_angle_deg(fp - sp, qp - sp).reshape(len(t), 125)}
+            "footed": footed, "foot_angles": signed_angle_deg(fp - sp, qp - sp).reshape(len(t), 125)}
+
+
+def judge(qtype: str, g: dict, cfg: QAConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the triples of `g` (see triple_geometry): each one's first failing rule (an index
+    into RULES, or -1 when accepted), class index and boundary margin. Row by row, as above."""
+    angle = g["angle"]
+    margin = boundary_margin(qtype, angle)
+    cls = classify(qtype, angle)
+    failed = np.full(len(angle), -1, np.int64)
+    for k, bad in enumerate([g["sep"] < cfg.direction_min_separation_m, g["qsep"] < cfg.direction_min_query_m,
+                             margin < cfg.direction_margin_deg]):
+        failed[(failed < 0) & bad] = k  # each rejection counted under its first failing rule
+    # the footprint rule, on the triples still in (all of them `footed`, so with foot angles)
+    ok = failed < 0
+    robust = (classify(qtype, g["foot_angles"][ok[g["footed"]]]) == cls[ok][:, None]).all(1)
+    failed[np.flatnonzero(ok)[~robust]] = 3
+    return failed, cls, margin
+
+
+def _batch(scope: Scope, cfg: QAConfig) -> tuple[list[Scope], dict, list[int]]:
+    """The triple geometry of every scope of the scope's trajectory (walkthrough and room
+    clips) as one batch, computed when first asked: the scopes, the geometry, and where each
+    scope's rows end. A trajectory has ~6 scopes of a few dozen triples each, so per-call
+    overhead, not arithmetic, was the cost of doing them one by one."""
+    view = scope.view
+    scopes = [view.full, *view.room_clips]
+    if not any(s is scope for s in scopes):  # a scope made apart from its view: alone
+        scopes = [scope]
+    key = ("direction", cfg.direction_min_separation_m, cfg.direction_min_query_m, cfg.direction_footprint,
+           cfg.direction_margin_deg)
+    if key not in scopes[0].cache:
+        parts = [_scope_triples(s) for s in scopes]
+        scopes[0].cache[key] = (triple_geometry(view, np.concatenate(parts), cfg),
+                                np.cumsum([len(p) for p in parts]).tolist())
+    g, ends = scopes[0].cache[key]
+    return scopes, g, ends
+
+
+def _judged(scope: Scope, qtype: str, cfg: QAConfig) -> tuple[dict, slice, np.ndarray, np.ndarray, np.ndarray]:
+    """(batch geometry, the scope's rows in it, and for those rows: first failing rule, class,
+    margin) for one level; judged for the whole batch when first asked."""
+    key = ("direction", qtype, cfg.direction_min_separation_m, cfg.direction_min_query_m, cfg.direction_footprint,
+           cfg.direction_margin_deg)
+    if key not in scope.cache:
+        scopes, g, ends = _batch(scope, cfg)
+        failed, cls, margin = judge(qtype, g, cfg)
+        for s, a, b in zip(scopes, [0, *ends], ends):
+            s.cache[key] = (g, slice(a, b), failed[a:b], cls[a:b], margin[a:b])
     return scope.cache[key]
 
 
-class DirectionPool(Pool):
+class DirectionPool(KeyedPool):
     """All accepted (positioning, orienting, querying) triples of the scope, judged at once;
-    draws a class uniformly, then a triple of that class."""
+    draws a class uniformly, then a triple of that class (as KeyedPool draws: a session costs
+    what it used, not the hundreds of triples a pool may hold)."""
 
     def __init__(self, qtype: str, scope: Scope, cfg: QAConfig, stats: Rejections):
         self.qtype, self.view = qtype, scope.view
-        g = _triple_geometry(scope, cfg)
+        g, rows, failed, cls, margin = _judged(scope, qtype, cfg)
         unique_objects(scope, stats, qtype)  # count the names turned down against this type
-        triples, sep, qsep, angle = g["triples"], g["sep"], g["qsep"], g["angle"]
-        if not len(triples):  # a quarter of the scopes: nothing to judge, every rule counts 0
-            for rule in RULES:
-                stats(qtype, rule, 0)
-            self.triples, self.cls, self.angle, self.margin, self.sep = triples, *(np.zeros(0) for _ in range(4))
-            self.keys, self.cls_list = [], []
-            return
-        margin = boundary_margin(qtype, angle)
-        cls = classify(qtype, angle)
-        ok = np.ones(len(triples), bool)
-        for rule, bad in zip(RULES, [sep < cfg.direction_min_separation_m, qsep < cfg.direction_min_query_m,
-                                     margin < cfg.direction_margin_deg]):
-            stats(qtype, rule, int((ok & bad).sum()))  # each rejection counted under its first failing rule
-            ok &= ~bad
-        # the footprint rule, on the triples still in (all of them `spaced`, so with foot angles)
-        robust = (classify(qtype, g["foot_angles"][ok[g["spaced"]]]) == cls[ok][:, None]).all(1)
-        stats(qtype, RULES[3], int((~robust).sum()))
-        ok[ok] = robust
-        self.triples, self.cls = triples[ok], cls[ok]
-        self.angle, self.margin, self.sep = angle[ok], margin[ok], sep[ok]
-        self.keys = [g["keys"][i] for i in np.flatnonzero(ok).tolist()]
-        self.cls_list = self.cls.tolist()
+        counts = np.bincount(failed + 1, minlength=len(RULES) + 1).tolist()
+        for rule, n in zip(RULES, counts[1:]):
+            stats(qtype, rule, n)  # zero counts too: every scope reports every rule
+        ok = failed < 0
+        self.triples, self.cls = g["triples"][rows][ok], cls[ok]
+        self.angle, self.margin, self.sep = g["angle"][rows][ok], margin[ok], g["sep"][rows][ok]
+        keys = g["keys"]
+        # class codes sort as the classes did when drawn from a sorted set of codes
+        super().__init__([keys[i] for i in (np.flatnonzero(ok) + rows.start).tolist()], self.cls.tolist(),
+                         self._candidate)
 
-    def draw(self, rng, used):
+    def _candidate(self, k: int) -> Candidate:
         names = DIRECTION_CLASSES[self.qtype]
-        objs = self.view.objects
-        free = [k for k, key in enumerate(self.keys) if key not in used]
-        open_classes = sorted({self.cls_list[k] for k in free})
-        if not open_classes:
-            return None
-        want = open_classes[rng.integers(len(open_classes))]
-        pick = [k for k in free if self.cls_list[k] == want]
-        k = pick[rng.integers(len(pick))]
-        trio = [objs[i] for i in self.triples[k]]
+        want = int(self.cls[k])
+        trio = [self.view.objects[i] for i in self.triples[k]]
         cats = [o.category for o in trio]
         return Candidate(
             tuple(cats),

@@ -30,33 +30,72 @@ def turn_codes(signed_deg: np.ndarray, margin: float) -> np.ndarray:
     return np.where(a >= 135.0 + margin, 2, np.where((a >= 45.0 + margin) & (a <= 135.0 - margin), side, -1))
 
 
+def _unique_by_room(scope: Scope) -> dict[str, list[int]]:
+    by_room: dict[str, list[int]] = {}
+    for i in scope.unique[0]:
+        by_room.setdefault(scope.view.objects[i].room_id, []).append(i)
+    return by_room
+
+
+def judge_routes(view, seqs: np.ndarray, cfg: QAConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For waypoint sequences (R, n_turns + 2): a leg too short, a turn ambiguous (and no leg
+    too short), turn codes and angles. Row by row, so a batch of several scopes' routes gives
+    each row the same floats as its scope alone."""
+    legs = np.diff(view.centers_xz[seqs], axis=1)
+    angles = signed_angle_deg(legs[:, :-1], legs[:, 1:])
+    codes = turn_codes(angles, cfg.route_turn_margin_deg)
+    short = (np.linalg.norm(legs, axis=2) < cfg.route_min_leg_m).any(1)
+    vague = (codes < 0).any(1) & ~short
+    return short, vague, codes, angles
+
+
+def _judged_routes(scope: Scope, cfg: QAConfig) -> list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per number of turns: (routes with a leg too short, with an ambiguous turn, and the
+    accepted routes' waypoints, turn codes, angles) of the scope. Judged for every scope of
+    the trajectory in one batch when first asked (per-call overhead, not arithmetic, was the
+    cost of ~6 scopes done one by one), then kept per scope."""
+    key = ("route", cfg.route_max_turns, cfg.route_turn_margin_deg, cfg.route_min_leg_m)
+    if key not in scope.cache:
+        view = scope.view
+        scopes = [view.full, *view.room_clips]
+        if not any(s is scope for s in scopes):  # a scope made apart from its view: alone
+            scopes = [scope]
+        rooms = [_unique_by_room(s).values() for s in scopes]
+        out: list[list] = [[] for _ in scopes]
+        for n_turns in range(1, cfg.route_max_turns + 1):
+            parts = [permutations_within(r, n_turns + 2) for r in rooms]
+            seqs = np.concatenate(parts)
+            short, vague, codes, angles = judge_routes(view, seqs, cfg)
+            ok = ~short & ~vague
+            ends = np.cumsum([len(p) for p in parts]).tolist()
+            n_short = np.concatenate([[0], np.cumsum(short)])[[0, *ends]].tolist()
+            n_vague = np.concatenate([[0], np.cumsum(vague)])[[0, *ends]].tolist()
+            for k, (a, b) in enumerate(zip([0, *ends], ends)):
+                keep = ok[a:b]
+                out[k].append((n_short[k + 1] - n_short[k], n_vague[k + 1] - n_vague[k],
+                               seqs[a:b][keep], codes[a:b][keep], angles[a:b][keep]))
+        for s, judged in zip(scopes, out):
+            s.cache[key] = judged
+    return scope.cache[key]
+
+
 class RoutePool(Pool):
     def __init__(self, scope: Scope, cfg: QAConfig, stats: Rejections):
         t = "route_planning"
         self.scope, self.cfg = scope, cfg
-        view = scope.view
-        by_room: dict[str, list[int]] = {}
-        for i in unique_objects(scope, stats, t):
-            by_room.setdefault(view.objects[i].room_id, []).append(i)
+        unique_objects(scope, stats, t)  # count the names turned down against this type
         # accepted routes as arrays, one block per number of turns (turn codes index
         # ROUTE_TURNS); a route becomes lists and texts only when drawn
         self.blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []  # (first index, seqs, codes, angles)
         first_turn: dict[int, list[np.ndarray]] = {c: [] for c in range(len(ROUTE_TURNS))}
         self.count = 0
-        for n_turns in range(1, cfg.route_max_turns + 1):
-            seqs = permutations_within(by_room.values(), n_turns + 2)
-            legs = np.diff(view.centers_xz[seqs], axis=1)
-            angles = signed_angle_deg(legs[:, :-1], legs[:, 1:])
-            codes = turn_codes(angles, cfg.route_turn_margin_deg)
-            short = (np.linalg.norm(legs, axis=2) < cfg.route_min_leg_m).any(1)
-            vague = (codes < 0).any(1) & ~short
-            stats(t, "leg_too_short", int(short.sum()))
-            stats(t, "ambiguous_turn", int(vague.sum()))
-            ok = ~short & ~vague
-            self.blocks.append((self.count, seqs[ok], codes[ok], angles[ok]))
+        for n_short, n_vague, seqs, codes, angles in _judged_routes(scope, cfg):
+            stats(t, "leg_too_short", n_short)
+            stats(t, "ambiguous_turn", n_vague)
+            self.blocks.append((self.count, seqs, codes, angles))
             for c, parts in first_turn.items():
-                parts.append(np.flatnonzero(codes[ok][:, 0] == c) + self.count)
-            self.count += int(ok.sum())
+                parts.append(np.flatnonzero(codes[:, 0] == c) + self.count)
+            self.count += len(seqs)
         # first turn code -> route indices, in order
         self.by_first_turn = {c: np.concatenate(parts) for c, parts in first_turn.items()}
 
