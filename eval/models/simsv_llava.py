@@ -41,7 +41,8 @@ class SimsvLlava(lmms):
         layout = VideoLayout(self.layout_name, vision_grid(self.model))
         self.spec = frame_spec(pretrained, self.model, frames)
         self.collator = VideoSFTCollator(self.tokenizer, self.model.config.video_token_id, layout, self.spec)
-        self.answer_head = self.collator._ids("<|im_start|>assistant\n")
+        # the generation prompt: the assistant turn's header, as the collator writes it in training
+        self.answer_head = self.tokenizer("<|im_start|>assistant\n", add_special_tokens=False)["input_ids"]
 
     def _prompt(self, context: str, video) -> tuple[torch.Tensor, torch.Tensor | None]:
         content = ([{"type": "video"}] if video is not None else []) + [{"type": "text", "text": context}]
