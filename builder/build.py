@@ -32,7 +32,8 @@ PRESETS = {
 }
 
 
-def build(preset: str, out: Path, seed: int = 0, workers: int = 1, show_progress: bool = True, **overrides) -> str:
+def build(preset: str, out: Path, seed: int = 0, workers: int = 1, show_progress: bool = True,
+          ray_address: str | None = None, **overrides) -> str:
     from builder.config import BuildConfig, CaptureConfig
     from builder.pipeline import generate
     from builder.qa.config import QAConfig
@@ -46,7 +47,7 @@ def build(preset: str, out: Path, seed: int = 0, workers: int = 1, show_progress
     corpus, folder = out / "corpus", out / "sims-vsi"
     cfg = BuildConfig(houses=p.houses, seed=seed,
                       capture=CaptureConfig(width=p.width, height=p.height, trajectories_per_house=p.trajectories))
-    gen = generate(cfg, corpus, show_progress=show_progress)
+    gen = generate(cfg, corpus, show_progress=show_progress, ray_address=ray_address)
     if gen.failed and not (gen.built or gen.skipped):
         raise RuntimeError(f"{corpus}: no house could be built (see {corpus / 'failures'})")
     qa = generate_corpus_qa(corpus, QAConfig(seed=seed), show_progress=show_progress, workers=workers)

@@ -41,7 +41,7 @@ def cmd_generate(a) -> int:
     from builder.pipeline import generate, parse_shard
 
     cfg = BuildConfig(houses=a.houses, seed=a.seed, capture=_capture_config(a))
-    summary = generate(cfg, Path(a.out), parse_shard(a.shard), show_progress=not a.quiet)
+    summary = generate(cfg, Path(a.out), parse_shard(a.shard), show_progress=not a.quiet, ray_address=a.ray)
     print(summary.line(Path(a.out)))
     return 1 if summary.failed else 0
 
@@ -125,7 +125,7 @@ def cmd_audit(a) -> int:
 def cmd_build(a) -> int:
     from builder.build import build
 
-    print(build(a.preset, Path(a.out), seed=a.seed, workers=a.workers, show_progress=not a.quiet,
+    print(build(a.preset, Path(a.out), seed=a.seed, workers=a.workers, show_progress=not a.quiet, ray_address=a.ray,
                 houses=a.houses, trajectories=a.trajectories, width=a.width, height=a.height, mix_size=a.size))
     return 0
 
@@ -172,6 +172,10 @@ def cmd_bench_qa(a) -> int:
     return 0
 
 
+RAY_HELP = ("render houses as Ray tasks: alone, a local Ray on this machine; with ADDRESS (e.g. auto, "
+            "head:6379), an existing cluster (same outputs as without --ray)")
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="simsv", description="SIMS-VSI: simulated spatial video QA data.")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -182,6 +186,7 @@ def make_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=0, help="global seed")
     g.add_argument("--out", required=True, help="output folder (resumable: rerun to continue)")
     g.add_argument("--shard", default="0/1", help="build only houses with index %% N == i (i/N)")
+    g.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS", help=RAY_HELP)
     g.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_capture_args(g)
     g.set_defaults(func=cmd_generate)
@@ -248,6 +253,7 @@ def make_parser() -> argparse.ArgumentParser:
     bu.add_argument("--out", required=True, help="folder for corpus/ and sims-vsi/ (resumable)")
     bu.add_argument("--seed", type=int, default=0)
     bu.add_argument("--workers", type=int, default=1, help="processes for the QA stage")
+    bu.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS", help=RAY_HELP)
     bu.add_argument("--houses", type=int, help="override the preset's house count")
     bu.add_argument("--trajectories", type=int, help="override walkthroughs per house")
     bu.add_argument("--width", type=int, help="override the frame width")

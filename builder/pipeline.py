@@ -135,9 +135,11 @@ class HouseBuilder:
         return summary
 
 
-def generate(cfg: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1), catalog=None, show_progress: bool = True) -> RunSummary:
-    """Build every house of shard i/N that is not done yet. A failing house is logged to
-    OUT/failures/ and skipped; the run goes on."""
+def generate(cfg: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1), catalog=None, show_progress: bool = True,
+             ray_address: str | None = None) -> RunSummary:
+    """Build every house of shard i/N that is not done yet, in this process or as Ray tasks
+    (`ray_address`, see builder/distributed.py); the outputs are the same bytes either way. A
+    failing house is logged to OUT/failures/ and skipped; the run goes on."""
     import time
 
     from tqdm import tqdm
@@ -150,24 +152,42 @@ def generate(cfg: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1), catal
     todo = [h for h in indices if not (house_dir(out, h) / "DONE").exists()]
     summary = RunSummary(skipped=len(indices) - len(todo))
     t0 = time.perf_counter()
-    builder = HouseBuilder(cfg, out, catalog) if todo else None
     frames_bar = tqdm(desc="frames", unit="frame", disable=not show_progress, position=1, leave=False)
-    for index in tqdm(todo, desc="houses", unit="house", disable=not show_progress, position=0):
+    if ray_address is not None and todo:
+        from builder.distributed import run_on_ray
+
+        results = run_on_ray(cfg, out, todo, ray_address)
+    else:
+        results = _run_here(cfg, out, todo, catalog, frames_bar.update)
+    for result in tqdm(results, total=len(todo), desc="houses", unit="house", disable=not show_progress, position=0):
+        index = result["index"]
         failure = out / "failures" / f"house_{index:06d}.json"
-        try:
-            result = builder.build(index, progress=frames_bar.update)
-        except Exception as e:  # noqa: BLE001 - one bad house must not abort the corpus
-            log.error("house %d failed: %s", index, e)
-            write_text_atomic(failure, json.dumps({"house_index": index, "error": repr(e), "traceback": traceback.format_exc()}, indent=1))
+        if "error" in result:
+            log.error("house %d failed: %s", index, result["error"])
+            write_text_atomic(failure, json.dumps({"house_index": index, "error": result["error"],
+                                                   "traceback": result["traceback"]}, indent=1))
             summary.failed += 1
             continue
         failure.unlink(missing_ok=True)
         summary.built += 1
-        summary.frames += sum(t["frames"] for t in result["trajectories"])
+        frames = sum(t["frames"] for t in result["summary"]["trajectories"])
+        summary.frames += frames
+        if ray_address is not None:
+            frames_bar.update(frames)  # Ray workers report whole houses
     frames_bar.close()
     write_attribution(out)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _run_here(cfg: BuildConfig, out: Path, todo: list[int], catalog, progress):
+    """Yield each house's result, built one after another in this process."""
+    builder = HouseBuilder(cfg, out, catalog) if todo else None
+    for index in todo:
+        try:
+            yield {"index": index, "summary": builder.build(index, progress=progress)}
+        except Exception as e:  # noqa: BLE001 - one bad house must not abort the corpus
+            yield {"index": index, "error": repr(e), "traceback": traceback.format_exc()}
 
 
 def write_attribution(out: Path, catalog=None) -> None:

@@ -29,7 +29,7 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q torch==2.13.0 torchcodec==0.13.0
   # torch repeated on the line so nothing replaces the CPU wheel; DeepSpeed's CUDA ops are JIT-built
   # on first use instead of at install (there is no CUDA toolkit here)
-  DS_BUILD_OPS=0 .venv/bin/pip install -q torch==2.13.0 -e ".[builder,hub,train,eval,dev]"
+  DS_BUILD_OPS=0 .venv/bin/pip install -q torch==2.13.0 -e ".[builder,hub,train,eval,scale,dev]"
   # lmms-eval without its dependency pins (they pull CUDA torch, torchvision and av<16); what it
   # needs on CPU is the [eval] extra above. Never install torchvision here: its PyPI wheels are
   # CUDA builds that break transformers' imports next to the CPU torch.
