@@ -21,22 +21,21 @@ class Benchmark:
     task: str  # the lmms-eval task that scores it
     metric: str  # the metric key in lmms-eval's results ("<metric>,none")
     scale: float  # multiply by this to get 0..100
-    builtin: bool  # an lmms-eval built-in task (ours are all `simsv_*`)
     dataset: str
     note: str = ""
 
 
 BENCHMARKS = {b.name: b for b in [
-    Benchmark("VSI-Bench", "simsv_vsibench", "overall", 1.0, False, VSIBENCH_REPO),
-    Benchmark("VSI-Bench-Debiased", "simsv_vsibench", "debiased_overall", 1.0, False, VSIBENCH_REPO,
+    Benchmark("VSI-Bench", "simsv_vsibench", "overall", 1.0, VSIBENCH_REPO),
+    Benchmark("VSI-Bench-Debiased", "simsv_vsibench", "debiased_overall", 1.0, VSIBENCH_REPO,
               "the rows with pruned == False, scored in the same pass as VSI-Bench"),
-    Benchmark("SIMS-VSI held-out", "simsv_heldout", "overall", 1.0, False, SIMSV_REPO,
+    Benchmark("SIMS-VSI held-out", "simsv_heldout", "overall", 1.0, SIMSV_REPO,
               "the test split: houses never seen in training"),
-    Benchmark("OpenEQA", "simsv_openeqa", "llm_match", 1.0, False, "facebookresearch/open-eqa",
+    Benchmark("OpenEQA", "simsv_openeqa", "llm_match", 1.0, "facebookresearch/open-eqa",
               "LLM-Match; without a judge only `proxy_token_f1` is reported, labelled a proxy"),
-    Benchmark("VideoMME", "videomme", "videomme_perception_score", 1.0, True, "lmms-lab/Video-MME",
+    Benchmark("VideoMME", "videomme", "videomme_perception_score", 1.0, "lmms-lab/Video-MME",
               "lmms-eval's built-in task, no subtitles"),
-    Benchmark("EgoSchema", "egoschema_subset", "score", 100.0, True, "lmms-eval/egoschema",
+    Benchmark("EgoSchema", "egoschema_subset", "score", 100.0, "lmms-eval/egoschema",
               "the 500-question subset with public answers; the full set is scored by a remote server"),
 ]}
 
