@@ -66,3 +66,35 @@ def bench_load(folder: Path, config: str = "3q", frames: int = 32, rows: int = 6
     dt = time.perf_counter() - t0
     return (f"bench load: {folder} config {config}, {n} rows x {frames} frames {shape[2]}x{shape[3]}, one process\n"
             f"  {n * frames / dt:8.1f} frames/s   {n / dt:6.2f} rows/s")
+
+
+def bench_generate(capture, houses: int = 4, seed: int = 0, paper_houses: int = 1500) -> str:
+    """Houses per hour and frames per second of `simsv generate`, in one process and on a local
+    Ray using every core, with the wall time that projects to for the paper-scale corpus.
+
+    Both runs build the same houses (whole command: house generation, mesh loading, planning,
+    render, annotate, encode, write; Ray's start-up counted too). A first untimed pass at
+    160x90 warms the mesh cache so neither timed run pays for first-time OBJ parsing."""
+    import os
+
+    from builder.config import BuildConfig, CaptureConfig
+    from builder.distributed import LOCAL
+    from builder.pipeline import generate
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cfg = BuildConfig(houses=houses, seed=seed, capture=capture)
+    lines = [f"bench generate: {houses} houses x {capture.trajectories_per_house} walkthroughs, "
+             f"{capture.width}x{capture.height}, seed {seed}, {cores} cores"]
+    with tempfile.TemporaryDirectory() as tmp:
+        warm = BuildConfig(houses=houses, seed=seed, capture=CaptureConfig(width=160, height=90, trajectories_per_house=1))
+        generate(warm, Path(tmp) / "warm", show_progress=False)
+        for name, address, workers in (("1 process", None, 1), (f"Ray, {cores} workers", LOCAL, cores)):
+            run = generate(cfg, Path(tmp) / name.replace(" ", "_").replace(",", ""), show_progress=False,
+                           ray_address=address)
+            if run.failed:
+                raise RuntimeError(f"bench generate: {run.failed} houses failed ({name})")
+            per_hour = run.built * 3600 / run.seconds
+            lines.append(f"  {name:<16}: {per_hour:6.1f} houses/h   {run.frames / run.seconds:6.1f} fps   "
+                         f"({run.frames} frames in {run.seconds:.1f} s)   "
+                         f"paper scale ({paper_houses} houses): {paper_houses / per_hour:6.1f} h")
+    return "\n".join(lines)

@@ -54,6 +54,13 @@ def cmd_look(a) -> int:
     return 0
 
 
+def cmd_bench_generate(a) -> int:
+    from builder.bench import bench_generate
+
+    print(bench_generate(_capture_config(a), houses=a.houses, seed=a.seed))
+    return 0
+
+
 def cmd_bench(a) -> int:
     from builder.bench import bench_capture
 
@@ -206,6 +213,11 @@ def make_parser() -> argparse.ArgumentParser:
     bc.add_argument("--frames", type=int, default=300, help="frames to time")
     _add_capture_args(bc)
     bc.set_defaults(func=cmd_bench)
+    bg = bs.add_parser("generate", help="houses/h and fps of `simsv generate`: one process vs a local Ray on all cores")
+    bg.add_argument("--houses", type=int, default=4, help="houses per timed run")
+    bg.add_argument("--seed", type=int, default=0)
+    _add_capture_args(bg)
+    bg.set_defaults(func=cmd_bench_generate)
     bq = bs.add_parser("qa", help="QA records per second from a corpus's stored metadata")
     bq.add_argument("--corpus", required=True)
     bq.add_argument("--repeats", type=int, default=3)

@@ -8,9 +8,9 @@ not per house (the config check, which houses are left, failure records, attribu
 A worker that dies (killed, out of memory, node lost) has its house re-run by Ray on another
 worker (`max_retries`); a house that raises is recorded under failures/ as in a local run.
 
-Open bug (issue 7): in about 1 of 3 Ray runs one walkthrough's video.mp4 comes out slightly
-different from the single-process bytes (frames.parquet, masks and metadata identical; decoded
-frames within a few grey levels). Not seen in single-process runs, concurrent ones included.
+Known gap: the rendered frames are the same bytes (each walkthrough's DONE records their
+SHA-256), but in rare Ray runs, mostly after a worker was killed, x264 encodes one walkthrough's
+identical frames into a different video.mp4 (docs/scale-out.md has what was ruled out).
 
 Cluster use: start Ray on every node (`ray start --head` / `ray start --address HEAD:6379`),
 install this package at the same path everywhere, put OUT on a shared filesystem, then run

@@ -9,6 +9,7 @@ Files of a trajectory folder (schemas in docs/capture-format.md):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -71,10 +72,14 @@ def capture_walkthrough(renderer, poses, intrinsics: Intrinsics, fps: int, out_d
     rows = {name: [] for name in FRAMES_SCHEMA.names}
     video = VideoWriter(tmp["video.mp4"], intrinsics.width, intrinsics.height, fps)
     masks = MaskWriter(tmp["masks.npz"])
+    # The rendered frames' own digest: says whether two runs rendered the same pixels, whatever
+    # the encoder made of them (docs/scale-out.md: x264 output is not always reproducible).
+    rgb_digest = hashlib.sha256()
     try:
         for i, pose in enumerate(poses):
             c2w = cam_to_world((pose.x, pose.y, pose.z), pose.yaw_deg, pose.pitch_deg)
             frame = renderer.render(c2w)
+            rgb_digest.update(frame.rgb)
             video.write(frame.rgb)
             masks.write(frame.instance)
             _append_row(rows, i, pose, c2w, intrinsics, room_at(pose.x, pose.z), visible_instances(frame.instance))
@@ -87,7 +92,8 @@ def capture_walkthrough(renderer, poses, intrinsics: Intrinsics, fps: int, out_d
     pq.write_table(table, tmp["frames.parquet"], compression="zstd")
     for name, path in tmp.items():
         os.replace(path, out_dir / name)
-    summary = {"frames": len(poses), "duration_s": round(len(poses) / fps, 3), "rooms": sorted({r for r in rows["room_id"] if r})}
+    summary = {"frames": len(poses), "duration_s": round(len(poses) / fps, 3), "rooms": sorted({r for r in rows["room_id"] if r}),
+               "rgb_sha256": rgb_digest.hexdigest()}
     write_text_atomic(out_dir / "DONE", json.dumps(summary, sort_keys=True))
     return summary
 

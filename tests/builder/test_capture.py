@@ -64,6 +64,24 @@ def test_outputs_complete_and_consistent(corpus):
     assert (corpus / "ATTRIBUTION.md").exists()
 
 
+def test_rgb_digest_is_the_frames_rendered_again_from_the_stored_poses(corpus):
+    from builder.assets.catalog import default_catalog
+    from builder.capture.camera import Intrinsics
+    from builder.houses.spec import House
+    from builder.render.renderer import Renderer
+    from builder.render.scene import build_drawables
+
+    hdir = corpus / "houses" / "house_000000"
+    table = pq.read_table(hdir / "traj_00" / "frames.parquet").to_pydict()
+    house = House.load(hdir / "house.json")
+    digest = hashlib.sha256()
+    with Renderer(Intrinsics(128, 72, 59.0)) as r:
+        r.load(build_drawables(house, default_catalog().load_mesh))
+        for m in table["cam_to_world"]:
+            digest.update(r.render(np.array(m).reshape(4, 4)).rgb)
+    assert json.loads((hdir / "traj_00" / "DONE").read_text())["rgb_sha256"] == digest.hexdigest()
+
+
 def test_rerun_is_a_no_op(corpus):
     before = digests(corpus)
     r = run_generate(corpus)
