@@ -68,18 +68,22 @@ def bench_load(folder: Path, config: str = "3q", frames: int = 32, rows: int = 6
             f"  {n * frames / dt:8.1f} frames/s   {n / dt:6.2f} rows/s")
 
 
-def bench_generate(capture, houses: int = 4, seed: int = 0, paper_houses: int = 1500) -> str:
+def bench_generate(capture, houses: int = 4, seed: int = 0) -> str:
     """Houses per hour and frames per second of `simsv generate`, in one process and on a local
-    Ray using every core, with the wall time that projects to for the paper-scale corpus.
+    Ray using every core, with the wall time that projects to for the paper preset's corpus
+    (its houses x walkthroughs, at the measured frames per walkthrough and fps).
 
     Both runs build the same houses (whole command: house generation, mesh loading, planning,
     render, annotate, encode, write; Ray's start-up counted too). A first untimed pass at
     160x90 warms the mesh cache so neither timed run pays for first-time OBJ parsing."""
     import os
 
+    from builder.build import PRESETS
     from builder.config import BuildConfig, CaptureConfig
     from builder.distributed import LOCAL
     from builder.pipeline import generate
+
+    paper = PRESETS["paper"]
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     cfg = BuildConfig(houses=houses, seed=seed, capture=capture)
@@ -93,8 +97,9 @@ def bench_generate(capture, houses: int = 4, seed: int = 0, paper_houses: int = 
                            ray_address=address)
             if run.failed:
                 raise RuntimeError(f"bench generate: {run.failed} houses failed ({name})")
-            per_hour = run.built * 3600 / run.seconds
-            lines.append(f"  {name:<16}: {per_hour:6.1f} houses/h   {run.frames / run.seconds:6.1f} fps   "
-                         f"({run.frames} frames in {run.seconds:.1f} s)   "
-                         f"paper scale ({paper_houses} houses): {paper_houses / per_hour:6.1f} h")
+            fps = run.frames / run.seconds
+            paper_frames = paper.houses * paper.trajectories * run.frames / (run.built * capture.trajectories_per_house)
+            lines.append(f"  {name:<16}: {run.built * 3600 / run.seconds:6.1f} houses/h   {fps:6.1f} fps   "
+                         f"({run.frames} frames in {run.seconds:.1f} s)   paper scale ({paper.houses} houses x "
+                         f"{paper.trajectories} walkthroughs, ~{paper_frames / 1e6:.1f}M frames): {paper_frames / fps / 3600:6.1f} h")
     return "\n".join(lines)

@@ -106,4 +106,4 @@ def test_bench_generate_times_one_process_and_ray_on_the_same_houses():
     assert frames[0] == frames[1] and int(frames[0]) > 100  # the same walkthrough timed both ways
     for line in rows:
         assert float(line.split(":")[1].split("houses/h")[0]) > 0
-        assert "paper scale (1500 houses)" in line
+        assert "paper scale (1500 houses x 2 walkthroughs" in line
