@@ -40,7 +40,18 @@ def cmd_generate(a) -> int:
     from builder.config import BuildConfig
     from builder.pipeline import generate, parse_shard
 
-    cfg = BuildConfig(houses=a.houses, seed=a.seed, capture=_capture_config(a))
+    houses = a.houses
+    if a.procthor:
+        from builder.houses.procthor_import import read_procthor_houses
+
+        available = len(read_procthor_houses(a.procthor))
+        if houses is not None and houses > available:
+            raise ValueError(f"{a.procthor}: --houses {houses} but the file holds {available} houses")
+        houses = available if houses is None else houses
+    elif houses is None:
+        raise ValueError("--houses is required (or --procthor FILE to render ProcTHOR houses)")
+    cfg = BuildConfig(houses=houses, seed=a.seed, capture=_capture_config(a),
+                      procthor=str(Path(a.procthor).resolve()) if a.procthor else None)  # absolute: Ray workers may start elsewhere
     summary = generate(cfg, Path(a.out), parse_shard(a.shard), show_progress=not a.quiet, ray_address=a.ray)
     print(summary.line(Path(a.out)))
     return 1 if summary.failed else 0
@@ -189,7 +200,9 @@ def make_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("generate", help="procedural houses -> walkthrough videos with ground truth")
-    g.add_argument("--houses", type=int, required=True, help="number of houses in the corpus")
+    g.add_argument("--houses", type=int, help="number of houses in the corpus (with --procthor: the first N of the file)")
+    g.add_argument("--procthor", metavar="FILE",
+                   help="render ProcTHOR houses (.json, .jsonl, .jsonl.gz, e.g. ProcTHOR-10K) instead of generating them")
     g.add_argument("--seed", type=int, default=0, help="global seed")
     g.add_argument("--out", required=True, help="output folder (resumable: rerun to continue)")
     g.add_argument("--shard", default="0/1", help="build only houses with index %% N == i (i/N)")

@@ -26,10 +26,15 @@ class BuildConfig:
     # global seed; every random choice derives from (seed, house index, stage, ...)
     seed: int = 0
     capture: CaptureConfig = field(default_factory=CaptureConfig)
+    # a ProcTHOR house file (.json, .jsonl[.gz]): house i is its i-th house instead of a generated one
+    procthor: str | None = None
 
     def to_json(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if d["procthor"] is None:
+            del d["procthor"]  # folders built before the field existed still resume
+        return d
 
     @classmethod
     def from_json(cls, d: dict) -> "BuildConfig":
-        return cls(houses=d["houses"], seed=d["seed"], capture=CaptureConfig(**d["capture"]))
+        return cls(houses=d["houses"], seed=d["seed"], capture=CaptureConfig(**d["capture"]), procthor=d.get("procthor"))

@@ -110,7 +110,13 @@ class HouseBuilder:
         hdir = house_dir(self.out, index)
         spec_path = hdir / "house.json"
         if not spec_path.exists():
-            generate_house(index, self.cfg.seed, self.catalog).save(spec_path)
+            if self.cfg.procthor:
+                from builder.houses.procthor_import import import_house, read_procthor_houses
+
+                data = read_procthor_houses(self.cfg.procthor)[index]
+                import_house(data, index, self.cfg.seed, self.catalog, self.cfg.procthor).save(spec_path)
+            else:
+                generate_house(index, self.cfg.seed, self.catalog).save(spec_path)
         # always render the house as stored, so a resumed run sees exactly what a fresh one did
         house = House.load(spec_path)
         write_text_atomic(hdir / "scene.json", json.dumps(scene_metadata(house), indent=1, sort_keys=True))

@@ -34,5 +34,8 @@ if [ ! -f "$stamp" ]; then
   # needs on CPU is the [eval] extra above. Never install torchvision here: its PyPI wheels are
   # CUDA builds that break transformers' imports next to the CPU torch.
   .venv/bin/pip install -q --no-deps lmms-eval==0.7.3
+  # ProcTHOR's asset database for `simsv generate --procthor`: JSON data only, so none of its
+  # dependencies (trimesh, python-sat, matplotlib) are needed
+  .venv/bin/pip install -q --no-deps procthor==0.0.1.dev2
   rm -f .venv/.installed-*; touch "$stamp"
 fi
