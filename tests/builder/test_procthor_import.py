@@ -30,13 +30,13 @@ def house(catalog):
 
 
 def test_rooms_walls_and_openings(house):
-    assert [(r.id, r.room_type) for r in house.rooms] == [("2", "LivingRoom"), ("3", "Kitchen")]
+    assert [(r.id, r.room_type) for r in house.rooms] == [("room|2", "LivingRoom"), ("room|3", "Kitchen")]
     assert [round(r.area_m2, 6) for r in house.rooms] == [16.0, 12.0]  # the mirror keeps areas
     assert all(polygon_area(r.polygon) > 0 for r in house.rooms)  # counter-clockwise, as our rooms are
     assert len(house.walls) == 8 and house.wall_height == 2.5
     (door,), (window,) = house.doors, house.windows
     assert (door.wall0, door.wall1, door.room0, door.room1) == (
-        "wall|2|4.00|0.00|4.00|4.00", "wall|3|4.00|4.00|4.00|0.00", "2", "3")
+        "wall|2|4.00|0.00|4.00|4.00", "wall|3|4.00|0.00|4.00|4.00", "room|2", "room|3")
     assert door.hole == (1.5, 0.0, 2.5, 2.1)
     assert window.wall1 is None and window.room1 is None  # its second wall is the outside
 
@@ -44,11 +44,11 @@ def test_rooms_walls_and_openings(house):
 def test_mirror_keeps_objects_in_their_rooms_and_facing_in(house):
     by_id = {o.id: o for o in house.objects}
     fridge = by_id["Fridge|3|7"]
-    assert fridge.position == (-6.55, 0.9834, 1.0) and fridge.room_id == "3"
+    assert fridge.position == (-6.55, 0.9834, 1.0) and fridge.room_id == "room|3"
     # Unity rotation 270 faces -x, into the kitchen from its x = 7 wall; mirrored, +x from x = -7
     assert fridge.yaw_deg == 90.0
     sofa = by_id["Sofa|2|0"]
-    assert sofa.room_id == "2" and sofa.yaw_deg == 0.0  # against the z = 0 wall, facing +z
+    assert sofa.room_id == "room|2" and sofa.yaw_deg == 0.0  # against the z = 0 wall, facing +z
     # every object's footprint centre lies in the room it is assigned to, on our side of x = 0
     for o in house.objects:
         room = house.room(o.room_id)
@@ -143,5 +143,5 @@ def test_imported_house_renders_and_its_objects_are_seen(tmp_path):
     table = pq.read_table(hdir / "traj_00" / "frames.parquet").to_pydict()
     seen = {v["instance_id"] for vis in table["visible"] for v in vis if v["fraction"] > 0.001}
     assert {"Sofa|2|0", "Fridge|3|7", "DiningTable|3|8", "TVStand|2|1"} <= {ids[i] for i in seen if i in ids}
-    assert set(table["room_id"]) >= {"2", "3"}  # the walkthrough goes through the door into the kitchen
+    assert set(table["room_id"]) >= {"room|2", "room|3"}  # the walkthrough goes through the door into the kitchen
     assert np.mean([len(v) > 0 for v in table["visible"]]) > 0.5
