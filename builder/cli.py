@@ -33,7 +33,8 @@ def _add_capture_args(p: argparse.ArgumentParser) -> None:
 def _capture_config(a):
     from builder.config import CaptureConfig
 
-    return CaptureConfig(width=a.width, height=a.height, vfov_deg=a.vfov, fps=a.fps, trajectories_per_house=a.trajectories)
+    return CaptureConfig(width=a.width, height=a.height, vfov_deg=a.vfov, fps=a.fps, trajectories_per_house=a.trajectories,
+                         backend=getattr(a, "backend", "embedded"))
 
 
 def cmd_generate(a) -> int:
@@ -50,6 +51,10 @@ def cmd_generate(a) -> int:
         houses = available if houses is None else houses
     elif houses is None:
         raise ValueError("--houses is required (or --procthor FILE to render ProcTHOR houses)")
+    if a.backend == "ai2thor":
+        from builder.render.thor_backend import find_build
+
+        find_build()  # before anything is written: the Unity build cannot be downloaded here
     cfg = BuildConfig(houses=houses, seed=a.seed, capture=_capture_config(a),
                       procthor=str(Path(a.procthor).resolve()) if a.procthor else None)  # absolute: Ray workers may start elsewhere
     summary = generate(cfg, Path(a.out), parse_shard(a.shard), show_progress=not a.quiet, ray_address=a.ray)
@@ -195,6 +200,8 @@ RAY_HELP = ("render houses as Ray tasks: alone, a local Ray on this machine; wit
 
 
 def make_parser() -> argparse.ArgumentParser:
+    from builder.config import BACKENDS
+
     p = argparse.ArgumentParser(prog="simsv", description="SIMS-VSI: simulated spatial video QA data.")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = p.add_subparsers(dest="command", required=True)
@@ -209,6 +216,8 @@ def make_parser() -> argparse.ArgumentParser:
     g.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS", help=RAY_HELP)
     g.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_capture_args(g)
+    g.add_argument("--backend", choices=BACKENDS, default=BACKENDS[0],
+                   help="what renders: our embedded renderer, or AI2-THOR's Unity build (docs/ai2thor.md)")
     g.set_defaults(func=cmd_generate)
 
     lk = sub.add_parser("look", help="contact sheet of frames and a top-down map, as PNGs")

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 
+BACKENDS = ("embedded", "ai2thor")  # see render/backend.py
+
+
 @dataclass(frozen=True)
 class CaptureConfig:
     # frame size in pixels (the SIMS-V paper's videos are 680x384)
@@ -17,6 +20,8 @@ class CaptureConfig:
     fps: int = 10
     # walkthroughs per house, each from a different start room
     trajectories_per_house: int = 2
+    # what draws the frames: "embedded" (our renderer) or "ai2thor" (render/backend.py)
+    backend: str = "embedded"
 
 
 @dataclass(frozen=True)
@@ -31,8 +36,11 @@ class BuildConfig:
 
     def to_json(self) -> dict:
         d = asdict(self)
+        # fields at their defaults are left out, so folders built before they existed still resume
         if d["procthor"] is None:
-            del d["procthor"]  # folders built before the field existed still resume
+            del d["procthor"]
+        if d["capture"]["backend"] == "embedded":
+            del d["capture"]["backend"]
         return d
 
     @classmethod

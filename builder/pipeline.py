@@ -89,13 +89,13 @@ class HouseBuilder:
     def __init__(self, cfg: BuildConfig, out: Path, catalog=None):
         from builder.assets.catalog import default_catalog
         from builder.capture.camera import Intrinsics
-        from builder.render.renderer import Renderer
+        from builder.render.backend import make_backend
 
         self.cfg, self.out = cfg, Path(out)
         self.catalog = catalog or default_catalog()
         c = cfg.capture
         self.intrinsics = Intrinsics(c.width, c.height, c.vfov_deg)
-        self.renderer = Renderer(self.intrinsics)
+        self.backend = make_backend(c.backend, self.intrinsics, self.catalog)
 
     def build(self, index: int, progress=None) -> dict:
         """Generate, capture and mark house `index` done; returns its summary."""
@@ -105,7 +105,6 @@ class HouseBuilder:
         from builder.houses.generate import generate_house
         from builder.houses.metadata import scene_metadata
         from builder.houses.spec import House
-        from builder.render.scene import build_drawables
 
         hdir = house_dir(self.out, index)
         spec_path = hdir / "house.json"
@@ -120,7 +119,7 @@ class HouseBuilder:
         # always render the house as stored, so a resumed run sees exactly what a fresh one did
         house = House.load(spec_path)
         write_text_atomic(hdir / "scene.json", json.dumps(scene_metadata(house), indent=1, sort_keys=True))
-        self.renderer.load(build_drawables(house, self.catalog.load_mesh))
+        self.backend.load_house(house)
         grid = build_occupancy(house)
         c = self.cfg.capture
         planner_cfg = PlannerConfig(fps=c.fps)
@@ -131,7 +130,7 @@ class HouseBuilder:
             done = tdir / "DONE"
             if not done.exists():
                 poses = plan_walkthrough(house, start, trajectory_rng(self.cfg.seed, index, k), planner_cfg)
-                capture_walkthrough(self.renderer, poses, self.intrinsics, c.fps, tdir, grid.room_at, progress)
+                capture_walkthrough(self.backend, poses, self.intrinsics, c.fps, tdir, grid.room_at, progress)
             trajectories.append({"trajectory": tdir.name, "start_room": start, **json.loads(done.read_text())})
         summary = {
             "house_id": house.id, "rooms": len(house.rooms), "objects": len(house.objects), "trajectories": trajectories,

@@ -5,7 +5,8 @@ is replaced by one of our models of the same object type (the first category in
 `assets/categories.py` whose `procthor_type` matches), scaled to the asset's bounding box from
 ProcTHOR's asset database, so sizes, positions and yaws are ProcTHOR's while the shapes are ours.
 Objects whose type we have no model for are left out and counted in the house's metadata
-(`simsv_import.skipped`), as are objects that lie in no room.
+(`simsv_import.skipped`), as are objects that lie in no room. The AI2-THOR asset of every
+imported object is kept in `simsv_import.thor_assets`, for sending the house back to AI2-THOR.
 
 Conventions taken from ProcTHOR's generator: an object's `position` is the centre of its
 bounding box, and at rotation 0 an asset's front faces +z (objects against a wall at the low-z
@@ -150,6 +151,7 @@ def import_house(data: dict, index: int, seed: int, catalog, source: str = "<pro
 
     next_id = iter(range(1, MAX_OBJECT_INSTANCES + 1))
     report = {"skipped": Counter(), "outside": 0, "tilted": 0}
+    thor_assets = {}  # object id -> its AI2-THOR asset, so the house can go back to AI2-THOR as it was
     objects = []
     sizes = thor_asset_sizes()
 
@@ -172,6 +174,7 @@ def import_house(data: dict, index: int, seed: int, catalog, source: str = "<pro
             iid = next(next_id, None)
             if iid is None:
                 rd.fail("objects", f"more than {MAX_OBJECT_INSTANCES} objects, doors and windows")
+            thor_assets[rd.get(o, "id", p, str)] = asset
             objects.append(HouseObject(
                 id=rd.get(o, "id", p, str), object_type=object_type, asset_id=entry.asset_id,
                 position=tuple(round(v, 6) + 0.0 for v in pos),
@@ -213,7 +216,7 @@ def import_house(data: dict, index: int, seed: int, catalog, source: str = "<pro
     doors, windows = openings("doors"), openings("windows")
     meta = {"source": "procthor", "procthor_index": index,
             "simsv_import": {"skipped": dict(sorted(report["skipped"].items())), "outside": report["outside"],
-                             "tilted": report["tilted"]}}
+                             "tilted": report["tilted"], "thor_assets": thor_assets}}
     house = House(id=f"procthor_{index:06d}", seed=seed, wall_height=wall_height, rooms=rooms, walls=walls,
                   doors=doors, windows=windows, objects=objects, metadata=meta)
     return House.from_json(house.to_json(), f"{source} (house {index})")  # our own validation too

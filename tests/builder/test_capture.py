@@ -64,22 +64,31 @@ def test_outputs_complete_and_consistent(corpus):
     assert (corpus / "ATTRIBUTION.md").exists()
 
 
-def test_rgb_digest_is_the_frames_rendered_again_from_the_stored_poses(corpus):
+def test_rgb_digest_is_the_frames_rendered_again_from_the_stored_poses(corpus, tmp_path):
+    from types import SimpleNamespace
+
     from builder.assets.catalog import default_catalog
     from builder.capture.camera import Intrinsics
+    from builder.capture.walkthrough import capture_walkthrough
     from builder.houses.spec import House
     from builder.render.renderer import Renderer
     from builder.render.scene import build_drawables
 
     hdir = corpus / "houses" / "house_000000"
-    table = pq.read_table(hdir / "traj_00" / "frames.parquet").to_pydict()
-    house = House.load(hdir / "house.json")
+    rows = pq.read_table(hdir / "traj_00" / "frames.parquet").slice(0, 24).to_pylist()  # a short walkthrough
+    poses = [SimpleNamespace(**{k: r[k] for k in ("t_s", "x", "y", "z", "yaw_deg", "pitch_deg")}) for r in rows]
+    drawables = build_drawables(House.load(hdir / "house.json"), default_catalog().load_mesh)
+    K = Intrinsics(128, 72, 59.0)
+    with Renderer(K) as r:
+        r.load(drawables)
+        done = capture_walkthrough(r, poses, K, 10, tmp_path / "traj", lambda x, z: None)
     digest = hashlib.sha256()
-    with Renderer(Intrinsics(128, 72, 59.0)) as r:
-        r.load(build_drawables(house, default_catalog().load_mesh))
-        for m in table["cam_to_world"]:
-            digest.update(r.render(np.array(m).reshape(4, 4)).rgb)
-    assert json.loads((hdir / "traj_00" / "DONE").read_text())["rgb_sha256"] == digest.hexdigest()
+    with Renderer(K) as r:  # a second renderer, fed the stored matrices rather than the poses
+        r.load(drawables)
+        for row in rows:
+            digest.update(r.render(np.array(row["cam_to_world"]).reshape(4, 4)).rgb)
+    assert done["rgb_sha256"] == digest.hexdigest()
+    assert json.loads((tmp_path / "traj" / "DONE").read_text())["rgb_sha256"] == digest.hexdigest()
 
 
 def test_rerun_is_a_no_op(corpus):

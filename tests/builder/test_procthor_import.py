@@ -73,7 +73,9 @@ def test_sizes_come_from_the_asset_database_and_models_from_our_catalogue(house,
 
 def test_types_without_a_model_are_left_out_and_counted(house):
     assert "Statue|2|5" not in {o.id for o in house.objects}
-    assert house.metadata["simsv_import"] == {"skipped": {"Statue": 1}, "outside": 0, "tilted": 0}
+    meta = house.metadata["simsv_import"]
+    assert (meta["skipped"], meta["outside"], meta["tilted"]) == ({"Statue": 1}, 0, 0)
+    assert meta["thor_assets"]["Fridge|3|7"] == "Fridge_1" and len(meta["thor_assets"]) == len(house.objects)
 
 
 def test_objects_outside_every_room_and_tilted_ones_are_counted(catalog):
