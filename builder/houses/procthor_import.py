@@ -190,12 +190,7 @@ def import_house(data: dict, index: int, seed: int, catalog, source: str = "<pro
         out = []
         for i, o in enumerate(data.get(key) or []):
             p = f"{key}[{i}]"
-            hole = rd.items(o, "holePolygon", p)
-            if len(hole) != 2:
-                rd.fail(f"{p}.holePolygon", f"expected 2 corners, got {len(hole)}")
-            (u0, v0, _), (u1, v1, _) = (rd.point(q, f"{p}.holePolygon[{j}]") for j, q in enumerate(hole))
-            if not (u1 > u0 and v1 > v0):
-                rd.fail(f"{p}.holePolygon", "second corner must be above and right of the first")
+            u0, v0, u1, v1 = rd.hole(o, p)
             wall0, wall1 = rd.get(o, "wall0", p, str), o.get("wall1")
             if wall0 not in wall_ids:
                 wall0, wall1 = wall1, None  # a door's room-side wall may be listed second

@@ -301,6 +301,16 @@ class _Reader:
     def items(self, obj, key, path) -> list:
         return self.get(obj, key, path, list)
 
+    def hole(self, opening, path) -> tuple[float, float, float, float]:
+        """A door's or window's holePolygon: two corners (u along the wall, v up) -> (u0, v0, u1, v1)."""
+        hole = self.items(opening, "holePolygon", path)
+        if len(hole) != 2:
+            self.fail(f"{path}.holePolygon", f"expected 2 corners, got {len(hole)}")
+        (u0, v0, _), (u1, v1, _) = (self.point(q, f"{path}.holePolygon[{j}]") for j, q in enumerate(hole))
+        if not (u1 > u0 and v1 > v0):
+            self.fail(f"{path}.holePolygon", "second corner must be above and right of the first")
+        return u0, v0, u1, v1
+
 
 def house_from_json(data: dict, source: str = "<house>") -> House:
     """Parse and validate a house JSON; raise HouseSpecError naming the first bad field."""
@@ -348,12 +358,7 @@ def house_from_json(data: dict, source: str = "<house>") -> House:
         out = []
         for i, o in enumerate(rd.items(data, key, "")):
             p = f"{key}[{i}]"
-            hole = rd.items(o, "holePolygon", p)
-            if len(hole) != 2:
-                rd.fail(f"{p}.holePolygon", f"expected 2 corners, got {len(hole)}")
-            (u0, v0, _), (u1, v1, _) = (rd.point(q, f"{p}.holePolygon[{j}]") for j, q in enumerate(hole))
-            if not (u1 > u0 and v1 > v0):
-                rd.fail(f"{p}.holePolygon", "second corner must be above and right of the first")
+            u0, v0, u1, v1 = rd.hole(o, p)
             wall0 = rd.get(o, "wall0", p, str)
             if wall0 not in wall_ids:
                 rd.fail(f"{p}.wall0", f"names unknown wall '{wall0}'")
