@@ -158,8 +158,12 @@ def _our_id(object_id: str | None, ids: dict[str, int]) -> int:
     if object_id in ids:
         return ids[object_id]
     # AI2-THOR may suffix structure ids (e.g. "wall|2|...|0"); match the longest known prefix
-    head = object_id.rsplit("|", 1)[0]
-    return ids.get(head, 0)
+    head = object_id
+    while "|" in head:
+        head = head.rsplit("|", 1)[0]
+        if head in ids:
+            return ids[head]
+    return 0
 
 
 def find_build(home: Path | None = None) -> Path:

@@ -222,3 +222,12 @@ def test_cli_refuses_ai2thor_without_a_build_and_writes_nothing(tmp_path):
                         "--out", str(tmp_path / "out"), "--quiet"], capture_output=True, text=True, env=env)
     assert r.returncode != 0 and ".ai2thor/releases" in r.stderr and "docs/ai2thor.md" in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_suffixed_ids_map_to_their_longest_known_prefix():
+    ids = {"wall|2|1.0|0.0|4.0|0.0": 2001, "room|2": 1002}
+    assert tb._our_id("wall|2|1.0|0.0|4.0|0.0", ids) == 2001
+    assert tb._our_id("wall|2|1.0|0.0|4.0|0.0|0", ids) == 2001
+    assert tb._our_id("wall|2|1.0|0.0|4.0|0.0|0|1", ids) == 2001  # more than one suffix
+    assert tb._our_id("room|2", ids) == 1002
+    assert tb._our_id("room|3", ids) == 0 and tb._our_id("Ceiling", ids) == 0 and tb._our_id(None, ids) == 0
