@@ -72,26 +72,30 @@ def _balance_categories(records: list[QARecord], seed: int) -> tuple[list[QAReco
     no more often than chance: each event is kept in proportion (chance count / actual count),
     by a hash of (seed, id); two rounds, each with a fresh draw, settle the counts."""
     dropped: Counter = Counter()
-    for qtype in CATEGORY_TYPES:
-        group = [r for r in records if r.question_type == qtype]  # the type's records still kept, in order
-        events = {r.id: _events(r) for r in group}  # a record's events do not change between rounds
+    groups: dict[str, list[QARecord]] = {t: [] for t in CATEGORY_TYPES}  # each type's records, in order
+    for r in records:
+        if r.question_type in groups:
+            groups[r.question_type].append(r)
+    drop: set[str] = set()
+    for qtype, group in groups.items():
+        # (record, what happened, what was offered, chance of each offer); fixed across rounds
+        rows = [(r, *_events(r), 1 / len(r.options)) for r in group]
         for rnd in range(CATEGORY_ROUNDS):
-            if not group:
+            if not rows:
                 break
             happened, expected = Counter(), Counter()
-            for r in group:
-                h, offered = events[r.id]
+            for _, h, offered, chance in rows:
                 happened.update(h)
                 for e in offered:
-                    expected[e] += 1 / len(r.options)
+                    expected[e] += chance
             kept = []
-            for r in group:
-                keep = min(min(1.0, expected[e] / happened[e]) for e in events[r.id][0])
+            for row in rows:
+                r = row[0]
+                keep = min(min(1.0, expected[e] / happened[e]) for e in row[1])
                 if _u(seed, f"{rnd}:{r.id}") / 2.0 ** 64 >= keep:  # a fresh draw each round
                     dropped[qtype] += 1
+                    drop.add(r.id)
                 else:
-                    kept.append(r)
-            group = kept
-        ids = {r.id for r in group}
-        records = [r for r in records if r.question_type != qtype or r.id in ids]
-    return records, dropped
+                    kept.append(row)
+            rows = kept
+    return [r for r in records if r.id not in drop], dropped

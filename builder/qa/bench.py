@@ -20,12 +20,14 @@ def _pass(corpus: Path, houses: list[Path], cfg: QAConfig, workers: int) -> int:
     jobs = [(corpus, h, cfg, _no_mesh, None, ("oe", "mc"), False) for h in houses]
     if workers == 1:
         results = [house_records(*j) for j in jobs]
-    else:
-        import multiprocessing
+        return len(balance_answers([r for recs, _, _ in results for r in recs], cfg.seed)[0])
+    import multiprocessing
 
-        with multiprocessing.get_context("fork").Pool(workers) as pool, gc_paused():  # as `simsv qa`
-            results = pool.starmap(house_records, jobs, chunksize=1)  # one house per task: even load
-    return len(balance_answers([r for recs, _, _ in results for r in recs], cfg.seed)[0])
+    with multiprocessing.get_context("fork").Pool(workers) as pool, gc_paused():  # as `simsv qa`
+        results = pool.starmap(house_records, jobs, chunksize=1)  # one house per task: even load
+        n = len(balance_answers([r for recs, _, _ in results for r in recs], cfg.seed)[0])
+        del results  # freed by reference counting before the collector resumes
+    return n
 
 
 def _no_mesh(asset_id: str):

@@ -104,6 +104,7 @@ def house_records(corpus: Path, hdir: Path, cfg: QAConfig, load_mesh=None, types
             cut_clips(corpus, tdir / "video.mp4", [(s.video, s.start, s.end) for s in view.room_clips], view.fps)
         with gc_paused():  # thousands of small acyclic objects
             records.extend(trajectory_records(view, cfg, stats, types, formats))
+            view.close()  # no cycle left for the collector to find
     return records, stats, len(trajs)
 
 
@@ -128,24 +129,25 @@ def generate_corpus_qa(corpus: Path, cfg: QAConfig, load_mesh=None, types: list[
     if workers > 1:
         import multiprocessing
 
-        pool = multiprocessing.get_context("fork").Pool(workers)
-        results = pool.imap(_house_job, jobs)
+        pool = multiprocessing.get_context("fork").Pool(workers)  # forked before the pause below:
+        results = pool.imap(_house_job, jobs)  # mesh geometry in the workers does make cycles
     else:
         pool, results = None, map(_house_job, jobs)
     try:
-        # workers' records are unpickled here as they arrive (one process: house_records pauses
-        # the collector itself, and a view's cycles must be freed between houses)
+        # Records hold no reference cycles, so the cyclic collector, which would walk every
+        # record unpickled so far, stays paused while workers' records arrive and are balanced
+        # (one process: house_records pauses it itself while it makes records).
         with gc_paused() if pool is not None else nullcontext():
             for recs, house_stats, nt in tqdm(results, total=len(jobs), desc="qa", unit="house",
                                               disable=not show_progress):
                 records.extend(recs)
                 stats.counts.update(house_stats.counts)
                 n_traj += nt
+            records, dropped = balance_answers(records, cfg.seed)
     finally:
         if pool is not None:
             pool.close()
             pool.join()
-    records, dropped = balance_answers(records, cfg.seed)
     for qtype, n in dropped.items():
         stats(qtype, "answer_class_balanced", n)
     out = corpus / "qa"

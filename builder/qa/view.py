@@ -196,6 +196,12 @@ class TrajectoryView:
                            for room, a, b in room_clip_ranges(self.frame_room, self.yaw_deg,
                                                               cfg.room_clip_min_sweep_deg)]
 
+    def close(self) -> None:
+        """Drop the scopes: each refers back to the view, and without that cycle the view and
+        all that is cached on it are freed by reference counting as soon as it goes, not by a
+        pass of the cyclic collector (which `house_records` keeps paused)."""
+        self.full, self.room_clips = None, []
+
     @cached_property
     def room_families(self) -> dict[tuple[str, str], list[int]]:
         """(room id, family) -> indices of the objects of that family standing in that room."""

@@ -156,3 +156,30 @@ def test_keyed_session_matches_a_full_scan(seed):
     want = simple_keyed_draws(keys, classes, np.random.default_rng(seed + 100), n + 3)
     assert [None if c is None else (c.key, c.cls) for c in got] == \
         [None if i is None else (keys[i], classes[i]) for i in want]
+
+
+def test_closed_view_leaves_no_cycles():
+    """The QA stage pauses the cyclic collector while it makes and gathers records, so making a
+    trajectory's records and closing its view must leave nothing only that collector could free
+    (a pool keeping a bound method of itself, or scopes and their view referring to each other)."""
+    import gc
+
+    from builder.qa.engine import trajectory_records
+
+    first = multi_room_view(3)
+    records = trajectory_records(first, CFG, Rejections())
+    assert records
+    first.close()
+    del first
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        view = multi_room_view(3)
+        assert trajectory_records(view, CFG, Rejections()) == records
+        view.close()
+        del view
+        gc.collect()
+        assert [type(o).__name__ for o in gc.garbage] == []
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()

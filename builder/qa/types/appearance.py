@@ -15,8 +15,9 @@ import itertools
 import numpy as np
 
 from builder.qa.config import QAConfig
-from builder.qa.types.common import Candidate, Pool, Rejections, families, ref
+from builder.qa.types.common import Candidate, Pool, Rejections, families
 from builder.qa.view import Scope
+from simsv_vsi.records import ObjectRef
 
 MAX_TRIES = 30
 
@@ -74,7 +75,8 @@ class AppearancePool(Pool):
         perms = [p for p in itertools.permutations(names) if list(p) != names]
         pick = rng.choice(len(perms), 3, replace=False)
         choices = [", ".join(names)] + [", ".join(perms[i]) for i in sorted(pick)]
-        objs = [ref(f"choice_{'abcd'[k]}", n, [view.objects[m].instance_id for m in self.rows[chain[names.index(n)]][2]])
+        objs = [ObjectRef(f"choice_{'abcd'[k]}", n,
+                          [view.objects[m].instance_id for m in self.rows[chain[names.index(n)]][2]])
                 for k, n in enumerate(shown)]
         evidence = {"first_appearance_s": {n: round(self.rows[i][0] / self.fps, 4) for n, i in zip(names, chain)},
                     "first_sampled_index": {n: self.rows[i][3] for n, i in zip(names, chain)}}

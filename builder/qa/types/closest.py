@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from builder.qa.config import QAConfig
-from builder.qa.types.common import Candidate, Pool, Rejections, families, ref, unique_objects
+from builder.qa.types.common import Candidate, Pool, Rejections, families, unique_objects
 from builder.qa.view import Scope
+from simsv_vsi.records import ObjectRef
 
 MAX_TRIES = 30
 
@@ -52,14 +53,14 @@ class ClosestPool(Pool):
         view = self.scope.view
         names = [ans, *others]
         labels = [self._name(f) for f in names]
-        objs = [ref(f"choice_{k}", labels[k], [view.objects[i].instance_id for i in self.members[f]])
+        objs = [ObjectRef(f"choice_{k}", labels[k], [view.objects[i].instance_id for i in self.members[f]])
                 for k, f in enumerate(names)]
         fields = {}
         evidence = {"distances_m": {labels[k]: round(float(self.dist[r][f]), 6) for k, f in enumerate(names)}}
         if r is not None:
             o = view.objects[r]
             fields["category"] = o.category
-            objs.insert(0, ref("reference", o.category, [o.instance_id]))
+            objs.insert(0, ObjectRef("reference", o.category, [o.instance_id]))
         else:
             evidence["camera_last_frame"] = [round(float(v), 6) for v in view.camera[self.scope.end - 1]]
         return Candidate(key, fields, objs, evidence, choices=labels, choices_in_question=True)

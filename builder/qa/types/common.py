@@ -69,8 +69,10 @@ class KeyedPool(Pool):
     when a slot draws it (most never are). Draws a class uniformly among classes with unused
     candidates, then a candidate uniformly within it, so answer classes come out balanced."""
 
-    def __init__(self, keys: list[tuple], classes: list[str], make: Callable[[int], Candidate]):
-        self.keys, self.make = keys, make
+    def __init__(self, keys: list[tuple], classes: list[str], make: Callable[[int], Candidate] | None = None):
+        self.keys = keys
+        if make is not None:  # subclasses override the method instead: a bound method kept on
+            self.make = make  # its own instance is a reference cycle, left for the collector
         self.members: dict[str, list[int]] = {}  # class -> candidate indices, in list order
         for i, c in enumerate(classes):
             self.members.setdefault(c, []).append(i)
@@ -78,6 +80,9 @@ class KeyedPool(Pool):
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    def make(self, i: int) -> Candidate:
+        raise NotImplementedError
 
     @cached_property
     def key_counts(self) -> Counter:
@@ -149,14 +154,14 @@ class ListPool(KeyedPool):
 
     def __init__(self, candidates: list[Candidate | Deferred]):
         self.candidates = candidates
-        super().__init__([c.key for c in candidates], [c.cls for c in candidates], self._get)
+        super().__init__([c.key for c in candidates], [c.cls for c in candidates])
 
     @property
     def by_class(self) -> dict[str, list[Candidate]]:
         """Every candidate, built, per class (for inspection)."""
-        return {c: [self._get(i) for i in m] for c, m in self.members.items()}
+        return {c: [self.make(i) for i in m] for c, m in self.members.items()}
 
-    def _get(self, i: int) -> Candidate:
+    def make(self, i: int) -> Candidate:
         c = self.candidates[i]
         return c.make() if isinstance(c, Deferred) else c
 
@@ -169,10 +174,6 @@ class Rejections:
 
     def __call__(self, qtype: str, rule: str, n: int = 1) -> None:
         self.counts[f"{qtype}:{rule}"] += n
-
-
-def ref(role: str, name: str, objs) -> ObjectRef:
-    return ObjectRef(role, name, [int(o) for o in objs])
 
 
 def families(scope: Scope, stats: Rejections, qtype: str) -> dict[str, list[int]]:

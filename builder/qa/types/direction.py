@@ -14,10 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from builder.qa.config import QAConfig
-from builder.qa.types.common import (Candidate, KeyedPool, Rejections, permutations_within, ref, signed_angle_deg,
+from builder.qa.types.common import (Candidate, KeyedPool, Rejections, permutations_within, signed_angle_deg,
                                      unique_objects)
 from builder.qa.view import Scope
 from simsv_vsi.question_types import DIRECTION_CLASSES
+from simsv_vsi.records import ObjectRef
 
 BOUNDARIES = {  # unsigned angles (degrees) where the class changes
     "object_rel_direction_easy": (0.0, 180.0),
@@ -55,7 +56,7 @@ def _scope_triples(scope: Scope) -> np.ndarray:
 
 
 def triple_geometry(view, triples: np.ndarray, cfg: QAConfig) -> dict:
-    """What the three levels share about `triples`: separations, centre angle, category names,
+    """What the three levels share about `triples`: separations, centre angle,
     and `foot_angles` (every standing point x facing point x query point of the three
     footprints, (T', 125)) for the T' triples marked `footed`: those that pass the first three
     rules for at least one level, the only ones the footprint rule is checked on (about half).
@@ -74,10 +75,8 @@ def triple_geometry(view, triples: np.ndarray, cfg: QAConfig) -> dict:
     sp = feet[t[:, 0]][:, :, None, None]
     fp = feet[t[:, 1]][:, None, :, None]
     qp = feet[t[:, 2]][:, None, None, :]
-    objs = view.objects
-    return {"triples": triples, "sep": sep, "qsep": qsep, "angle": angle,
-            "keys": [tuple(objs[i].category for i in row) for row in triples.tolist()],
-            "footed": footed, "foot_angles": signed_angle_deg(fp - sp, qp - sp).reshape(len(t), 125)}
+    return {"triples": triples, "sep": sep, "qsep": qsep, "angle": angle, "footed": footed,
+            "foot_angles": signed_angle_deg(fp - sp, qp - sp).reshape(len(t), 125)}
 
 
 def judge(qtype: str, g: dict, cfg: QAConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -144,12 +143,11 @@ class DirectionPool(KeyedPool):
         ok = failed < 0
         self.triples, self.cls = g["triples"][rows][ok], cls[ok]
         self.angle, self.margin, self.sep = g["angle"][rows][ok], margin[ok], g["sep"][rows][ok]
-        keys = g["keys"]
+        cat = [o.category for o in self.view.objects]
         # class codes sort as the classes did when drawn from a sorted set of codes
-        super().__init__([keys[i] for i in (np.flatnonzero(ok) + rows.start).tolist()], self.cls.tolist(),
-                         self._candidate)
+        super().__init__([(cat[a], cat[b], cat[c]) for a, b, c in self.triples.tolist()], self.cls.tolist())
 
-    def _candidate(self, k: int) -> Candidate:
+    def make(self, k: int) -> Candidate:
         names = DIRECTION_CLASSES[self.qtype]
         want = int(self.cls[k])
         trio = [self.view.objects[i] for i in self.triples[k]]
@@ -157,7 +155,8 @@ class DirectionPool(KeyedPool):
         return Candidate(
             tuple(cats),
             {"positioning_object": cats[0], "orienting_object": cats[1], "querying_object": cats[2]},
-            [ref(role, o.category, [o.instance_id]) for role, o in zip(("positioning", "orienting", "querying"), trio)],
+            [ObjectRef(role, o.category, [o.instance_id])
+             for role, o in zip(("positioning", "orienting", "querying"), trio)],
             {"angle_deg": round(float(self.angle[k]), 4), "boundary_margin_deg": round(float(self.margin[k]), 4),
              "separation_m": round(float(self.sep[k]), 6)},
             choices=[names[want]] + [x for x in names if x != names[want]], cls=names[want])

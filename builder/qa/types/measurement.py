@@ -16,9 +16,10 @@ from functools import partial
 import numpy as np
 
 from builder.qa.config import QAConfig
-from builder.qa.types.common import Candidate, Deferred, KeyedPool, ListPool, Rejections, families, ref, unique_objects
+from builder.qa.types.common import Candidate, Deferred, KeyedPool, ListPool, Rejections, families, unique_objects
 from builder.qa.view import Scope
 from builder.houses.spec import polygon_area
+from simsv_vsi.records import ObjectRef
 
 
 def counting(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
@@ -37,7 +38,7 @@ def counting(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
         if len(in_room) > cfg.max_count:
             stats(t, "count_above_max")
             continue
-        out.append(Candidate((fam,), {"category": fam}, [ref("category", fam, _ids(view, in_room))],
+        out.append(Candidate((fam,), {"category": fam}, [ObjectRef("category", fam, _ids(view, in_room))],
                              {"room_id": scope.room_id}, value=float(len(in_room)), cls=str(len(in_room))))
     return ListPool(out)
 
@@ -59,7 +60,7 @@ def object_size(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
 
 
 def _size_candidate(o) -> Candidate:
-    return Candidate((o.category,), {"category": o.category}, [ref("category", o.category, [o.instance_id])],
+    return Candidate((o.category,), {"category": o.category}, [ObjectRef("category", o.category, [o.instance_id])],
                      {"obb_size_m": [round(float(s), 6) for s in o.size]}, value=o.longest_m * 100.0)
 
 
@@ -98,7 +99,7 @@ def _pair_key(a: str, b: str) -> tuple[str, str]:
 def _abs_candidate(view, oa, name_b: str, members: list[int], d) -> Candidate:
     return Candidate(
         _pair_key(oa.category, name_b), {"object1": oa.category, "object2": name_b},
-        [ref("object1", oa.category, [oa.instance_id]), ref("object2", name_b, _ids(view, members))],
+        [ObjectRef("object1", oa.category, [oa.instance_id]), ObjectRef("object2", name_b, _ids(view, members))],
         {"instance_distances_m": [round(float(x), 6) for x in d]}, value=float(d.min()))
 
 

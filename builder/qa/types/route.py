@@ -15,10 +15,11 @@ import itertools
 import numpy as np
 
 from builder.qa.config import QAConfig
-from builder.qa.types.common import (Candidate, Pool, Rejections, permutations_within, ref, signed_angle_deg,
+from builder.qa.types.common import (Candidate, Pool, Rejections, permutations_within, signed_angle_deg,
                                      unique_objects)
 from builder.qa.view import Scope
 from simsv_vsi.question_types import ROUTE_TURNS
+from simsv_vsi.records import ObjectRef
 
 MAX_TRIES = 30
 
@@ -143,6 +144,6 @@ class RoutePool(Pool):
         return Candidate(
             tuple(names),
             {"start_object": names[0], "facing_object": names[1], "end_object": names[-1], "actions": " ".join(steps)},
-            [ref(r, n, [view.objects[s].instance_id]) for r, n, s in zip(roles, names, seq)],
+            [ObjectRef(r, n, [view.objects[s].instance_id]) for r, n, s in zip(roles, names, seq)],
             {"turn_angles_deg": [round(a, 4) for a in angles]},
             choices=[correct] + [space[i] for i in sorted(pick)], cls=turns[0])
