@@ -90,6 +90,14 @@ class QASummary:
 def house_records(corpus: Path, hdir: Path, cfg: QAConfig, load_mesh=None, types=None,
                   formats: tuple[str, ...] = ("oe", "mc"), clips: bool = True) -> tuple[list[QARecord], Rejections, int]:
     """Geometry (once), room clips (once) and the records of every trajectory of one house."""
+    # The cyclic collector is paused for the house: records and views are thousands of small
+    # objects with no cycles, and a collection would walk them all. What cycles the one-off
+    # stages make (meshes, video) are freed when it resumes, one house's worth at most.
+    with gc_paused():
+        return _house_records(corpus, hdir, cfg, load_mesh, types, formats, clips)  # its locals go first
+
+
+def _house_records(corpus, hdir, cfg, load_mesh, types, formats, clips):
     if load_mesh is None:
         from builder.assets.catalog import default_catalog
         load_mesh = default_catalog().load_mesh
@@ -102,9 +110,8 @@ def house_records(corpus: Path, hdir: Path, cfg: QAConfig, load_mesh=None, types
         view = load_view(corpus, hdir, tdir, cfg, scene, geometry)
         if clips:
             cut_clips(corpus, tdir / "video.mp4", [(s.video, s.start, s.end) for s in view.room_clips], view.fps)
-        with gc_paused():  # thousands of small acyclic objects
-            records.extend(trajectory_records(view, cfg, stats, types, formats))
-            view.close()  # no cycle left for the collector to find
+        records.extend(trajectory_records(view, cfg, stats, types, formats))
+        view.close()  # no cycle left behind
     return records, stats, len(trajs)
 
 
@@ -136,7 +143,7 @@ def generate_corpus_qa(corpus: Path, cfg: QAConfig, load_mesh=None, types: list[
     try:
         # Records hold no reference cycles, so the cyclic collector, which would walk every
         # record unpickled so far, stays paused while workers' records arrive and are balanced
-        # (one process: house_records pauses it itself while it makes records).
+        # (one process: house_records pauses it itself, house by house).
         with gc_paused() if pool is not None else nullcontext():
             for recs, house_stats, nt in tqdm(results, total=len(jobs), desc="qa", unit="house",
                                               disable=not show_progress):

@@ -158,6 +158,42 @@ def test_keyed_session_matches_a_full_scan(seed):
         [None if i is None else (keys[i], classes[i]) for i in want]
 
 
+def test_signed_angle_from_components_is_bit_identical_to_the_pair_form():
+    """signed_angle_xz spares the (..., 2) broadcasting; it must give the very same floats as the
+    pair form it replaced, signed zeros included (a -0.0 dot turns 0 degrees into 180)."""
+    import itertools
+
+    from builder.qa.types.common import signed_angle_xz
+
+    def pair_form(f, t):
+        return np.degrees(np.arctan2(f[..., 0] * t[..., 1] - f[..., 1] * t[..., 0], (f * t).sum(-1)))
+
+    corners = np.array(list(itertools.product([0.0, -0.0, 1.0, -1.0, 2.5], repeat=4)))
+    rng = np.random.default_rng(0)
+    for f, t in [(corners[:, :2], corners[:, 2:]), (rng.normal(size=(500, 5, 2)), rng.normal(size=(500, 5, 2)))]:
+        want = pair_form(f, t)
+        assert np.array_equal(signed_angle_deg(f, t).view(np.int64), want.view(np.int64))
+        assert np.array_equal(signed_angle_xz(f[..., 0], f[..., 1], t[..., 0], t[..., 1]).view(np.int64),
+                              want.view(np.int64))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_farther_families_match_pairwise_loop(seed):
+    """The all-pairs `_farther` against the plain double loop it replaced."""
+    from builder.qa.types.closest import _farther
+
+    rng = np.random.default_rng(seed)
+    names = [f"fam{k:02d}" for k in rng.permutation(25)]
+    d = {n: float(x) for n, x in zip(names, np.round(rng.uniform(0.25, 6.0, 25) * 4) / 4)}  # exact ties too
+    margin_m, ratio = 0.5, 1.25
+    by_name = sorted(d.items())
+    loop = [(fam, [f for f, df in by_name if df - da >= margin_m and df >= da * ratio]) for fam, da in d.items()]
+    clear, unclear = _farther(d, margin_m, ratio, 3)
+    assert clear == [(fam, far) for fam, far in loop if len(far) >= 3]
+    assert unclear == sum(len(far) < 3 for _, far in loop)
+    assert _farther({}, margin_m, ratio, 3) == ([], 0)
+
+
 def test_closed_view_leaves_no_cycles():
     """The QA stage pauses the cyclic collector while it makes and gathers records, so making a
     trajectory's records and closing its view must leave nothing only that collector could free

@@ -29,11 +29,9 @@ class ClosestPool(Pool):
         self.options = []  # (reference, answer family, farther families)
         unclear = 0
         for r in refs:
-            for fam, far in _farther(dist[r], cfg.rank_margin_m, 1 + cfg.rank_margin_rel):
-                if len(far) >= 3:
-                    self.options.append((r, fam, far))
-                else:
-                    unclear += 1
+            clear, n_unclear = _farther(dist[r], cfg.rank_margin_m, 1 + cfg.rank_margin_rel, 3)
+            self.options.extend((r, fam, far) for fam, far in clear)
+            unclear += n_unclear
         if unclear:  # counted once per pool (no entry when none)
             stats(qtype, "no_clear_margin", unclear)
         self.dist = dist
@@ -78,11 +76,22 @@ def _closest_instance(distance: np.ndarray, members: list[list[int]]) -> list[fl
     return np.minimum.reduceat(distance[[i for m in members for i in m]], starts).tolist()
 
 
-def _farther(d: dict[str, float], margin_m: float, ratio: float) -> list[tuple[str, list[str]]]:
-    """For each family of `d` (in order): the families clearly farther (by `margin_m` and by
-    the factor `ratio`), sorted by name (filtering the name-sorted items keeps that order)."""
-    by_name = sorted(d.items())
-    return [(fam, [f for f, df in by_name if df - da >= margin_m and df >= da * ratio]) for fam, da in d.items()]
+def _farther(d: dict[str, float], margin_m: float, ratio: float, need: int) -> tuple[list[tuple[str, list[str]]], int]:
+    """For each family of `d` (in order) with at least `need` families clearly farther (by
+    `margin_m` and by the factor `ratio`): the family and those, sorted by name; and how many
+    families had fewer. All pairs are compared at once (the values are floats either way, so
+    the comparisons are the same)."""
+    if not d:
+        return [], 0
+    names = list(d)
+    order = sorted(range(len(names)), key=names.__getitem__)
+    by_name = [names[i] for i in order]
+    v = np.array(list(d.values()))
+    vn = v[order]
+    far = ((vn[None, :] - v[:, None]) >= margin_m) & (vn[None, :] >= v[:, None] * ratio)  # [family, by_name]
+    enough = (far.sum(1) >= need).tolist()
+    out = [(names[i], [by_name[j] for j in np.flatnonzero(far[i]).tolist()]) for i in range(len(names)) if enough[i]]
+    return out, len(names) - len(out)
 
 
 def rel_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> ClosestPool:

@@ -197,8 +197,16 @@ def unique_objects(scope: Scope, stats: Rejections, qtype: str) -> list[int]:
 def signed_angle_deg(forward: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Signed floor-plane angle from `forward` to `target`, both (..., 2) as (x, z); positive
     = to the right. World is right-handed with y up, so facing +z the right hand points -x."""
-    cross = forward[..., 0] * target[..., 1] - forward[..., 1] * target[..., 0]
-    dot = (forward * target).sum(-1)
+    return signed_angle_xz(forward[..., 0], forward[..., 1], target[..., 0], target[..., 1])
+
+
+def signed_angle_xz(fx: np.ndarray, fz: np.ndarray, tx: np.ndarray, tz: np.ndarray) -> np.ndarray:
+    """`signed_angle_deg` from the x and z components given apart (broadcasting (..., 2) pairs
+    costs more than the arithmetic)."""
+    cross = fx * tz - fz * tx
+    # +0.0 as the pair sum this replaced, `(forward * target).sum(-1)`, gave: a dot of -0.0
+    # would turn arctan2(0, dot) from 0 to 180 degrees
+    dot = fx * tx + (0.0 + fz * tz)
     return np.degrees(np.arctan2(cross, dot))
 
 

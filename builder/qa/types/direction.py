@@ -15,7 +15,7 @@ import numpy as np
 
 from builder.qa.config import QAConfig
 from builder.qa.types.common import (Candidate, KeyedPool, Rejections, permutations_within, signed_angle_deg,
-                                     unique_objects)
+                                     signed_angle_xz, unique_objects)
 from builder.qa.view import Scope
 from simsv_vsi.question_types import DIRECTION_CLASSES
 from simsv_vsi.records import ObjectRef
@@ -72,11 +72,12 @@ def triple_geometry(view, triples: np.ndarray, cfg: QAConfig) -> dict:
         clear |= ~(boundary_margin(qtype, angle) < cfg.direction_margin_deg)
     footed &= clear
     t = triples[footed]
-    sp = feet[t[:, 0]][:, :, None, None]
-    fp = feet[t[:, 1]][:, None, :, None]
-    qp = feet[t[:, 2]][:, None, None, :]
+    x, z = feet[..., 0], feet[..., 1]  # (objects, 5) each
+    sx, sz = x[t[:, 0]][:, :, None, None], z[t[:, 0]][:, :, None, None]  # standing points
+    fx, fz = x[t[:, 1]][:, None, :, None] - sx, z[t[:, 1]][:, None, :, None] - sz  # to facing points
+    qx, qz = x[t[:, 2]][:, None, None, :] - sx, z[t[:, 2]][:, None, None, :] - sz  # to query points
     return {"triples": triples, "sep": sep, "qsep": qsep, "angle": angle, "footed": footed,
-            "foot_angles": signed_angle_deg(fp - sp, qp - sp).reshape(len(t), 125)}
+            "foot_angles": signed_angle_xz(fx, fz, qx, qz).reshape(len(t), 125)}
 
 
 def judge(qtype: str, g: dict, cfg: QAConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
