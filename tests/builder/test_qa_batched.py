@@ -141,13 +141,16 @@ def simple_keyed_draws(keys, classes, rng, n):
     return out
 
 
+@pytest.mark.parametrize("given_as", ["list", "one class"])
 @pytest.mark.parametrize("seed", range(20))
-def test_keyed_session_matches_a_full_scan(seed):
+def test_keyed_session_matches_a_full_scan(seed, given_as):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 40))
     keys = [(f"k{int(k)}",) for k in rng.integers(0, n if seed % 2 else 4 * n, n)]  # odd seeds: shared keys
-    classes = [str(c) for c in rng.integers(0, 3, n)]
-    pool = KeyedPool(keys, classes, lambda i: Candidate(keys[i], {}, [], {}, cls=classes[i]))
+    codes = rng.integers(0, 3, n) if given_as != "one class" else np.zeros(n, np.int64)
+    classes = [str(c) for c in codes]
+    given = {"list": classes, "one class": None}[given_as]
+    pool = KeyedPool(keys, given, lambda i: Candidate(keys[i], {}, [], {}, cls=classes[i]))
     session, got = pool.session(), []
     draws = np.random.default_rng(seed + 100)
     for _ in range(n + 3):
@@ -175,23 +178,6 @@ def test_signed_angle_from_components_is_bit_identical_to_the_pair_form():
         assert np.array_equal(signed_angle_deg(f, t).view(np.int64), want.view(np.int64))
         assert np.array_equal(signed_angle_xz(f[..., 0], f[..., 1], t[..., 0], t[..., 1]).view(np.int64),
                               want.view(np.int64))
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_farther_families_match_pairwise_loop(seed):
-    """The all-pairs `_farther` against the plain double loop it replaced."""
-    from builder.qa.types.closest import _farther
-
-    rng = np.random.default_rng(seed)
-    names = [f"fam{k:02d}" for k in rng.permutation(25)]
-    d = {n: float(x) for n, x in zip(names, np.round(rng.uniform(0.25, 6.0, 25) * 4) / 4)}  # exact ties too
-    margin_m, ratio = 0.5, 1.25
-    by_name = sorted(d.items())
-    loop = [(fam, [f for f, df in by_name if df - da >= margin_m and df >= da * ratio]) for fam, da in d.items()]
-    clear, unclear = _farther(d, margin_m, ratio, 3)
-    assert clear == [(fam, far) for fam, far in loop if len(far) >= 3]
-    assert unclear == sum(len(far) < 3 for _, far in loop)
-    assert _farther({}, margin_m, ratio, 3) == ([], 0)
 
 
 def test_closed_view_leaves_no_cycles():

@@ -78,20 +78,16 @@ def _closest_instance(distance: np.ndarray, members: list[list[int]]) -> list[fl
 
 def _farther(d: dict[str, float], margin_m: float, ratio: float, need: int) -> tuple[list[tuple[str, list[str]]], int]:
     """For each family of `d` (in order) with at least `need` families clearly farther (by
-    `margin_m` and by the factor `ratio`): the family and those, sorted by name; and how many
-    families had fewer. All pairs are compared at once (the values are floats either way, so
-    the comparisons are the same)."""
-    if not d:
-        return [], 0
-    names = list(d)
-    order = sorted(range(len(names)), key=names.__getitem__)
-    by_name = [names[i] for i in order]
-    v = np.array(list(d.values()))
-    vn = v[order]
-    far = ((vn[None, :] - v[:, None]) >= margin_m) & (vn[None, :] >= v[:, None] * ratio)  # [family, by_name]
-    enough = (far.sum(1) >= need).tolist()
-    out = [(names[i], [by_name[j] for j in np.flatnonzero(far[i]).tolist()]) for i in range(len(names)) if enough[i]]
-    return out, len(names) - len(out)
+    `margin_m` and by the factor `ratio`): the family and those, sorted by name (filtering the
+    name-sorted items keeps that order); and how many families had fewer. (A handful of
+    families per video: plain loops beat arrays here.)"""
+    by_name = sorted(d.items())
+    out = []
+    for fam, da in d.items():
+        far = [f for f, df in by_name if df - da >= margin_m and df >= da * ratio]
+        if len(far) >= need:
+            out.append((fam, far))
+    return out, len(d) - len(out)
 
 
 def rel_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> ClosestPool:

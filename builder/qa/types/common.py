@@ -69,13 +69,12 @@ class KeyedPool(Pool):
     when a slot draws it (most never are). Draws a class uniformly among classes with unused
     candidates, then a candidate uniformly within it, so answer classes come out balanced."""
 
-    def __init__(self, keys: list[tuple], classes: list[str], make: Callable[[int], Candidate] | None = None):
+    def __init__(self, keys: list[tuple], classes: list | None, make: Callable[[int], Candidate] | None = None):
+        """`classes`: each candidate's answer class, or None when all are of one class."""
         self.keys = keys
         if make is not None:  # subclasses override the method instead: a bound method kept on
             self.make = make  # its own instance is a reference cycle, left for the collector
-        self.members: dict[str, list[int]] = {}  # class -> candidate indices, in list order
-        for i, c in enumerate(classes):
-            self.members.setdefault(c, []).append(i)
+        self.members = _positions_by_class(classes, len(keys))  # class -> candidate indices, in order
         self.classes = sorted(self.members)
 
     def __len__(self) -> int:
@@ -111,6 +110,15 @@ class KeyedPool(Pool):
         for k in used:
             session.take(k)
         return session
+
+
+def _positions_by_class(classes, n: int) -> dict:
+    if classes is None:
+        return {"": list(range(n))} if n else {}
+    out: dict = {}
+    for i, c in enumerate(classes):
+        out.setdefault(c, []).append(i)
+    return out
 
 
 class KeyedSession(Session):

@@ -88,7 +88,7 @@ def abs_distance(scope: Scope, cfg: QAConfig, stats: Rejections) -> KeyedPool:
         a, j = uniq[rows[i]], cols[i]
         return _abs_candidate(view, objs[i], names[j], members[j], view.distance[a, members[j]])
 
-    return KeyedPool(keys, [""] * len(keys), make)
+    return KeyedPool(keys, None, make)
 
 
 def _pair_key(a: str, b: str) -> tuple[str, str]:
