@@ -245,3 +245,15 @@ def test_bad_corpus_is_one_clear_error(tmp_path):
     r = subprocess.run([sys.executable, "-m", "builder", "qa", "--corpus", str(tmp_path / "c"), "--config", str(cfg)],
                        capture_output=True, text=True)
     assert r.returncode == 2 and str(cfg) in r.stderr and "no_such_rule" in r.stderr
+
+
+def test_bench_qa_counts_the_records_simsv_qa_writes(corpus):
+    """`simsv bench qa` runs the stage without writing: per pass it must keep exactly the
+    records `simsv qa` wrote, with one worker and with two."""
+    import re
+
+    out = simsv("bench", "qa", "--corpus", str(corpus), "--workers", "2", "--repeats", "1")
+    written = pq.read_metadata(corpus / "qa" / "records.parquet").num_rows
+    assert int(re.search(r"(\d+) records per pass", out).group(1)) == written > 0
+    assert re.search(r"1 process +: median +\d+ records/s .*\(CPU \d+ ms a pass", out), out
+    assert re.search(r"2 processes: median +\d+ records/s", out), out
