@@ -56,8 +56,8 @@ def _scope_triples(scope: Scope) -> np.ndarray:
 
 
 def triple_geometry(view, triples: np.ndarray, cfg: QAConfig) -> dict:
-    """What the three levels share about `triples`: separations, centre angle,
-    and `foot_angles` (every standing point x facing point x query point of the three
+    """What the three levels share about `triples`: separations, centre angle and
+    `foot_angles` (every standing point x facing point x query point of the three
     footprints, (T', 125)) for the T' triples marked `footed`: those that pass the first three
     rules for at least one level, the only ones the footprint rule is checked on (about half).
     Every value is computed row by row, so a batch of several scopes' triples gives each row
