@@ -11,6 +11,25 @@ def fake_catalog():
     return FakeCatalog()
 
 
+@pytest.fixture(scope="session")
+def real_catalog():
+    """Our furniture catalogue (the Debian models the install script provides)."""
+    from builder.assets.catalog import default_catalog
+
+    return default_catalog()
+
+
+@pytest.fixture(scope="module")
+def thor_house(real_catalog):
+    """The hand-written ProcTHOR house (tests/fixtures/procthor_house.py), imported; one per test
+    module, so a module may change it without touching another's."""
+    pytest.importorskip("procthor", reason="ProcTHOR's asset database: pip install --no-deps procthor==0.0.1.dev2")
+    from builder.houses.procthor_import import import_house
+    from tests.fixtures.procthor_house import procthor_house
+
+    return import_house(procthor_house(), 0, 0, real_catalog, "fixture.json")
+
+
 def simsv(*args):
     """Run the `simsv` CLI in a subprocess; fail the test with its stderr if it fails."""
     r = subprocess.run([sys.executable, "-m", "builder", *args], capture_output=True, text=True, timeout=900)

@@ -13,36 +13,25 @@ import pytest
 
 pytest.importorskip("procthor", reason="ProcTHOR's asset database: pip install --no-deps procthor==0.0.1.dev2")
 
-from builder.assets.catalog import default_catalog  # noqa: E402
 from builder.houses.procthor_import import import_house, read_procthor_houses, thor_asset_sizes  # noqa: E402
 from builder.houses.spec import HouseSpecError, polygon_area  # noqa: E402
 from tests.fixtures.procthor_house import procthor_house  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return default_catalog()
-
-
-@pytest.fixture(scope="module")
-def house(catalog):
-    return import_house(procthor_house(), 0, 0, catalog, "fixture.json")
-
-
-def test_rooms_walls_and_openings(house):
-    assert [(r.id, r.room_type) for r in house.rooms] == [("room|2", "LivingRoom"), ("room|3", "Kitchen")]
-    assert [round(r.area_m2, 6) for r in house.rooms] == [16.0, 12.0]  # the mirror keeps areas
-    assert all(polygon_area(r.polygon) > 0 for r in house.rooms)  # counter-clockwise, as our rooms are
-    assert len(house.walls) == 8 and house.wall_height == 2.5
-    (door,), (window,) = house.doors, house.windows
+def test_rooms_walls_and_openings(thor_house):
+    assert [(r.id, r.room_type) for r in thor_house.rooms] == [("room|2", "LivingRoom"), ("room|3", "Kitchen")]
+    assert [round(r.area_m2, 6) for r in thor_house.rooms] == [16.0, 12.0]  # the mirror keeps areas
+    assert all(polygon_area(r.polygon) > 0 for r in thor_house.rooms)  # counter-clockwise, as our rooms are
+    assert len(thor_house.walls) == 8 and thor_house.wall_height == 2.5
+    (door,), (window,) = thor_house.doors, thor_house.windows
     assert (door.wall0, door.wall1, door.room0, door.room1) == (
         "wall|2|4.00|0.00|4.00|4.00", "wall|3|4.00|0.00|4.00|4.00", "room|2", "room|3")
     assert door.hole == (1.5, 0.0, 2.5, 2.1)
     assert window.wall1 is None and window.room1 is None  # its second wall is the outside
 
 
-def test_mirror_keeps_objects_in_their_rooms_and_facing_in(house):
-    by_id = {o.id: o for o in house.objects}
+def test_mirror_keeps_objects_in_their_rooms_and_facing_in(thor_house):
+    by_id = {o.id: o for o in thor_house.objects}
     fridge = by_id["Fridge|3|7"]
     assert fridge.position == (-6.55, 0.9834, 1.0) and fridge.room_id == "room|3"
     # Unity rotation 270 faces -x, into the kitchen from its x = 7 wall; mirrored, +x from x = -7
@@ -50,39 +39,39 @@ def test_mirror_keeps_objects_in_their_rooms_and_facing_in(house):
     sofa = by_id["Sofa|2|0"]
     assert sofa.room_id == "room|2" and sofa.yaw_deg == 0.0  # against the z = 0 wall, facing +z
     # every object's footprint centre lies in the room it is assigned to, on our side of x = 0
-    for o in house.objects:
-        room = house.room(o.room_id)
+    for o in thor_house.objects:
+        room = thor_house.room(o.room_id)
         xs = [p[0] for p in room.polygon]
         assert min(xs) <= o.position[0] <= max(xs) and o.position[0] < 0
 
 
-def test_sizes_come_from_the_asset_database_and_models_from_our_catalogue(house, catalog):
+def test_sizes_come_from_the_asset_database_and_models_from_our_catalogue(thor_house, real_catalog):
     sizes = thor_asset_sizes()
     src = {o["id"]: o["assetId"] for o in procthor_house()["objects"]}
     src.update({c["id"]: c["assetId"] for o in procthor_house()["objects"] for c in o.get("children", [])})
-    for o in house.objects:
+    for o in thor_house.objects:
         thor_type, bbox = sizes[src[o.id]]
         assert o.object_type == thor_type
         assert o.size == pytest.approx(bbox, abs=1e-6)
-        entry = catalog.entry(o.asset_id)  # a model we can render, of the matching category
+        entry = real_catalog.entry(o.asset_id)  # a model we can render, of the matching category
         assert entry.category == o.category
-    cats = {o.id: o.category for o in house.objects}
+    cats = {o.id: o.category for o in thor_house.objects}
     assert cats["Sofa|2|0"] == "sofa" and cats["Fridge|3|7"] == "refrigerator" and cats["Vase|2|4"] == "vase"
     assert "Television|2|2" in cats  # a child on the TV stand is imported too
 
 
-def test_types_without_a_model_are_left_out_and_counted(house):
-    assert "Statue|2|5" not in {o.id for o in house.objects}
-    meta = house.metadata["simsv_import"]
+def test_types_without_a_model_are_left_out_and_counted(thor_house):
+    assert "Statue|2|5" not in {o.id for o in thor_house.objects}
+    meta = thor_house.metadata["simsv_import"]
     assert (meta["skipped"], meta["outside"], meta["tilted"]) == ({"Statue": 1}, 0, 0)
-    assert meta["thor_assets"]["Fridge|3|7"] == "Fridge_1" and len(meta["thor_assets"]) == len(house.objects)
+    assert meta["thor_assets"]["Fridge|3|7"] == "Fridge_1" and len(meta["thor_assets"]) == len(thor_house.objects)
 
 
-def test_objects_outside_every_room_and_tilted_ones_are_counted(catalog):
+def test_objects_outside_every_room_and_tilted_ones_are_counted(real_catalog):
     data = procthor_house()
     data["objects"][3]["position"]["x"] = 9.0  # the plant, now outside both rooms
     data["objects"][0]["rotation"]["x"] = 20.0
-    h = import_house(data, 0, 0, catalog, "fixture.json")
+    h = import_house(data, 0, 0, real_catalog, "fixture.json")
     assert "HousePlant|2|6" not in {o.id for o in h.objects}
     assert h.metadata["simsv_import"]["outside"] == 1 and h.metadata["simsv_import"]["tilted"] == 1
 
@@ -95,17 +84,17 @@ def test_objects_outside_every_room_and_tilted_ones_are_counted(catalog):
     (lambda d: d["doors"][0].update(wall0="wall|9|x", wall1="wall|9|y"), "doors[0].wall0"),
     (lambda d: d["walls"][0]["polygon"].pop(), "walls[0].polygon"),
 ])
-def test_bad_fields_are_named(catalog, edit, field):
+def test_bad_fields_are_named(real_catalog, edit, field):
     data = copy.deepcopy(procthor_house())
     edit(data)
     with pytest.raises(HouseSpecError) as e:
-        import_house(data, 3, 0, catalog, "houses.jsonl")
+        import_house(data, 3, 0, real_catalog, "houses.jsonl")
     assert "houses.jsonl (house 3)" in str(e.value) and f"'{field}'" in str(e.value)
 
 
-def test_same_input_same_bytes(catalog):
-    a = json.dumps(import_house(procthor_house(), 0, 0, catalog).to_json(), sort_keys=True)
-    b = json.dumps(import_house(procthor_house(), 0, 0, catalog).to_json(), sort_keys=True)
+def test_same_input_same_bytes(real_catalog):
+    a = json.dumps(import_house(procthor_house(), 0, 0, real_catalog).to_json(), sort_keys=True)
+    b = json.dumps(import_house(procthor_house(), 0, 0, real_catalog).to_json(), sort_keys=True)
     assert a == b
 
 

@@ -12,7 +12,6 @@ import pytest
 
 pytest.importorskip("procthor", reason="ProcTHOR's asset database: pip install --no-deps procthor==0.0.1.dev2")
 
-from builder.assets.catalog import default_catalog  # noqa: E402
 from builder.capture.annotate import visible_instances  # noqa: E402
 from builder.capture.camera import cam_to_world  # noqa: E402
 from builder.houses import thor_frame  # noqa: E402
@@ -24,18 +23,8 @@ from tests.fixtures.procthor_house import procthor_house  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def catalog():
-    return default_catalog()
-
-
-@pytest.fixture(scope="module")
-def imported(catalog):
-    return import_house(procthor_house(), 0, 0, catalog, "fixture.json")
-
-
-@pytest.fixture(scope="module")
-def generated(catalog):
-    return generate_house(0, 0, catalog)
+def generated(real_catalog):
+    return generate_house(0, 0, real_catalog)
 
 
 def _segments(house):
@@ -50,11 +39,11 @@ def _hole_segments(house):
     return out
 
 
-@pytest.mark.parametrize("which", ["imported", "generated"])
-def test_payload_reads_back_as_the_same_house(which, request, catalog):
+@pytest.mark.parametrize("which", ["thor_house", "generated"])
+def test_payload_reads_back_as_the_same_house(which, request, real_catalog):
     house = request.getfixturevalue(which)
     payload, ids = tb.house_to_thor(house)
-    back = import_house(payload, 0, 0, catalog, "payload")  # the independent, opposite direction
+    back = import_house(payload, 0, 0, real_catalog, "payload")  # the independent, opposite direction
     assert [(r.id, r.room_type, round(r.area_m2, 6)) for r in back.rooms] == \
         [(r.id, r.room_type, round(r.area_m2, 6)) for r in house.rooms]
     assert _segments(back) == _segments(house)  # every wall, end points mirrored twice
@@ -66,7 +55,7 @@ def test_payload_reads_back_as_the_same_house(which, request, catalog):
         assert o.position == pytest.approx(mine[o.id].position, abs=1e-6)
         assert math.isclose(o.yaw_deg % 360, mine[o.id].yaw_deg % 360, abs_tol=1e-6)
         assert o.object_type == mine[o.id].object_type
-    if which == "imported":  # the original AI2-THOR assets go back, so sizes come back exactly
+    if which == "thor_house":  # the original AI2-THOR assets go back, so sizes come back exactly
         src = {o["id"]: o["assetId"] for o in procthor_house()["objects"]}
         assert all(p["assetId"] == src[p["id"]] for p in payload["objects"] if p["id"] in src)
         assert all(o.size == pytest.approx(mine[o.id].size) for o in back.objects)
@@ -143,10 +132,10 @@ def _event(seg, colours, depth=None, success=True):
         frame=np.zeros((h, w, 3), np.uint8))
 
 
-def test_event_to_frame_maps_segmentation_colours_to_our_ids(imported):
-    _, ids = tb.house_to_thor(imported)
-    sofa = next(o for o in imported.objects if o.id == "Sofa|2|0")
-    wall = imported.walls[0]
+def test_event_to_frame_maps_segmentation_colours_to_our_ids(thor_house):
+    _, ids = tb.house_to_thor(thor_house)
+    sofa = next(o for o in thor_house.objects if o.id == "Sofa|2|0")
+    wall = thor_house.walls[0]
     colours = {(200, 10, 10): "Sofa|2|0", (10, 200, 10): wall.id, (10, 10, 200): "room|2", (7, 7, 7): "Ceiling"}
     seg = np.zeros((6, 8, 3), np.uint8)
     expected = np.zeros((6, 8), np.uint16)
@@ -154,7 +143,7 @@ def test_event_to_frame_maps_segmentation_colours_to_our_ids(imported):
                                      ((2, 4, 3, 8), (10, 200, 10)), ((4, 6, 0, 8), (10, 10, 200))]:
         seg[r0:r1, c0:c1] = colour
         expected[r0:r1, c0:c1] = {"Sofa|2|0": sofa.instance_id, wall.id: wall.instance_id,
-                                  "room|2": FLOOR_ID_BASE + imported.room("room|2").index}.get(colours[colour], 0)
+                                  "room|2": FLOOR_ID_BASE + thor_house.room("room|2").index}.get(colours[colour], 0)
     frame = tb.event_to_frame(_event(seg, colours), ids)
     assert frame.instance.dtype == np.uint16 and np.array_equal(frame.instance, expected)
     assert frame.rgb.shape == (6, 8, 3) and frame.depth.dtype == np.float32 and float(frame.depth[0, 0]) == 2.5
@@ -177,31 +166,31 @@ class RecordingController:
         self.steps.append({"action": "stop"})
 
 
-def test_backend_sends_the_house_and_moves_the_third_party_camera(imported):
+def test_backend_sends_the_house_and_moves_the_third_party_camera(thor_house):
     from builder.capture.camera import Intrinsics
 
     ctrl = RecordingController()
     backend = tb.ThorBackend(Intrinsics(4, 4, 59.0), controller_factory=lambda: ctrl)
-    backend.load_house(imported)
+    backend.load_house(thor_house)
     assert [s["action"] for s in ctrl.steps] == ["CreateHouse", "AddThirdPartyCamera"]
-    assert ctrl.steps[0]["house"] == tb.house_to_thor(imported)[0]
+    assert ctrl.steps[0]["house"] == tb.house_to_thor(thor_house)[0]
     c2w = cam_to_world((-2.0, 1.5, 1.0), 30.0, -5.0)
     frame = backend.render(c2w)
     update = ctrl.steps[-1]
     assert update["action"] == "UpdateThirdPartyCamera" and update["thirdPartyCameraId"] == 0
     assert (update["position"], update["rotation"]) == tb.thor_camera(c2w) and update["fieldOfView"] == 59.0
-    fridge = next(o for o in imported.objects if o.id == "Fridge|3|7")
+    fridge = next(o for o in thor_house.objects if o.id == "Fridge|3|7")
     assert np.all(frame.instance == fridge.instance_id)
     backend.close()
     assert ctrl.steps[-1] == {"action": "stop"}
 
 
-def test_a_failed_action_is_an_error_with_aI2thor_message(imported):
+def test_a_failed_action_is_an_error_with_aI2thor_message(thor_house):
     from builder.capture.camera import Intrinsics
 
     backend = tb.ThorBackend(Intrinsics(4, 4, 59.0), controller_factory=lambda: RecordingController(fail="CreateHouse"))
     with pytest.raises(RuntimeError, match="CreateHouse failed: Invalid house"):
-        backend.load_house(imported)
+        backend.load_house(thor_house)
 
 
 def test_missing_build_is_a_clear_error(tmp_path, monkeypatch):
