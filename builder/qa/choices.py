@@ -13,12 +13,12 @@ viewer can tell them apart, and are printed by the same formatter as the answer.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-import numpy as np
-
+from builder.qa.slot_rng import SlotRandom
 from simsv_vsi.answers import format_number, letter_options
 
 PRIORS_PATH = Path(__file__).with_name("answer_priors.json")
@@ -34,19 +34,20 @@ class AnswerPrior:
     probs: tuple[float, ...] = ()
     samples: tuple[float, ...] = ()  # an empirical distribution: draw one uniformly
 
-    def draw(self, rng: np.random.Generator) -> float:
+    def draw(self, rng: SlotRandom) -> float:
         if self.samples:
-            return float(self.samples[rng.integers(len(self.samples))])
+            return float(self.samples[rng.below(len(self.samples))])
         if self.values:
-            return float(rng.choice(self.values, p=self.probs))
+            return float(self.values[rng.weighted_sample(self.probs, 1)[0]])
         q = self._log_quantiles
         u = rng.random() * (len(q) - 1)
         i = min(int(u), len(q) - 2)
-        return float(np.exp(q[i] + (u - i) * (q[i + 1] - q[i])))
+        return math.exp(q[i] + (u - i) * (q[i + 1] - q[i]))
 
     @cached_property
-    def _log_quantiles(self) -> np.ndarray:  # once per prior, not per draw
-        return np.log(self.quantiles)
+    def _log_quantiles(self) -> list[float]:  # once per prior, not per draw
+        # the math module, not numpy: numpy's vectorised exp/log may round differently by CPU
+        return [math.log(x) for x in self.quantiles]
 
 
 @lru_cache(maxsize=None)
@@ -68,25 +69,24 @@ def prior_for(priors: dict[str, AnswerPrior], qtype: str, category: str | None) 
     return priors[qtype]
 
 
-def shuffle_options(options: list[str], correct: int, rng: np.random.Generator) -> tuple[list[str], str]:
+def shuffle_options(options: list[str], correct: int, rng: SlotRandom) -> tuple[list[str], str]:
     """Lettered options in a uniformly random order, and the correct letter."""
-    perm = rng.permutation(len(options)).tolist()
+    perm = rng.permutation(len(options))
     return letter_options([options[i] for i in perm]), "ABCDEFGH"[perm.index(correct)]
 
 
-def numeric_options(answer: float, decimals: int, prior: AnswerPrior, rng: np.random.Generator,
+def numeric_options(answer: float, decimals: int, prior: AnswerPrior, rng: SlotRandom,
                     n: int = 4, min_gap_rel: float = 0.15) -> list[str] | None:
     """`n` printed numbers, the answer first, or None when this one draw does not give options
     `min_gap_rel` apart. There is deliberately no retry: retrying until distractors fit would
     favour answers in crowded ranges (fewer draws fit near them), which a blind model learns;
     the caller moves on to another question instead."""
     if prior.values:  # counts: distinct integers drawn from the pmf without replacement
-        vals, p = np.asarray(prior.values), np.asarray(prior.probs, float)
-        keep = (vals != round(answer)) & (vals > 0)
-        if keep.sum() < n - 1:
+        cands = [(v, p) for v, p in zip(prior.values, prior.probs) if v != round(answer) and v > 0 and p > 0]
+        if len(cands) < n - 1:
             return None
-        pick = rng.choice(vals[keep], n - 1, replace=False, p=p[keep] / p[keep].sum())
-        return [format_number(v, decimals) for v in (round(answer), *pick.tolist())]
+        pick = rng.weighted_sample([p for _, p in cands], n - 1)
+        return [format_number(v, decimals) for v in (round(answer), *(cands[i][0] for i in pick))]
     # each number is printed once; reprinting the value a text denotes gives the same text
     texts = [format_number(answer, decimals)] + [format_number(prior.draw(rng), decimals) for _ in range(n - 1)]
     chosen = [float(t) for t in texts]  # as `rounded`

@@ -59,6 +59,10 @@ class QAConfig:
     # Multiple choice.
     mc_min_option_gap_rel: float = 0.15  # numeric options differ pairwise by this ratio
 
+    def __post_init__(self):
+        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**64:  # it keys the slots' streams
+            raise ValueError(f"qa config: seed must be an int in [0, 2**64), got {self.seed!r}")
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["sample_counts"] = list(self.sample_counts)

@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 from functools import partial
 
-import numpy as np
-
 from builder.qa.choices import answer_priors, numeric_options, prior_for, shuffle_options
 from builder.qa.config import QAConfig
-from builder.qa.slot_rng import SlotSeeds
+from builder.qa.slot_rng import SlotRandom, SlotStreams
 from builder.qa.types.appearance import AppearancePool
 from builder.qa.types.closest import rel_distance, spatiotemporal
 from builder.qa.types.common import Candidate, Pool, Rejections
@@ -47,9 +45,9 @@ EVIDENCE_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))  # json.
 SLOT_TRIES = 20  # questions a slot may try (multiple choice needs fair options) before it stays empty
 
 
-def slot_seed(seed: int, house_index: int, trajectory: int, qtype: str, fmt: str, slot: int) -> np.random.SeedSequence:
-    """The seed a slot's RNG is defined by (`SlotSeeds` computes the same streams faster)."""
-    return np.random.SeedSequence(list(_slot_entropy(seed, house_index, trajectory, qtype, fmt, slot)))
+def slot_random(seed: int, house_index: int, trajectory: int, qtype: str, fmt: str, slot: int) -> SlotRandom:
+    """The stream a slot draws from (`SlotStreams` starts a trajectory's streams at once)."""
+    return SlotRandom.from_entropy(*_slot_entropy(seed, house_index, trajectory, qtype, fmt, slot))
 
 
 def _slot_entropy(seed: int, house_index: int, trajectory: int, qtype: str, fmt: str, slot: int) -> tuple[int, ...]:
@@ -62,8 +60,8 @@ def trajectory_records(view: TrajectoryView, cfg: QAConfig, stats: Rejections,
     types = types or list(QUESTION_TYPES)
     slots = _slots(view, cfg)
     entropy = partial(_slot_entropy, cfg.seed, view.house_index, view.trajectory)
-    # every slot's generator seed, hashed in one go (see slot_rng.py)
-    seeds = SlotSeeds([entropy(name, fmt, k) for name in types for fmt in QUESTION_TYPES[name].formats
+    # every slot's stream, keyed in one go (see slot_rng.py)
+    streams = SlotStreams([entropy(name, fmt, k) for name in types for fmt in QUESTION_TYPES[name].formats
                        if fmt in formats for s in _scopes(view, QUESTION_TYPES[name]) for k in slots[id(s)]])
     out: list[QARecord] = []
     for name in types:
@@ -74,13 +72,13 @@ def trajectory_records(view: TrajectoryView, cfg: QAConfig, stats: Rejections,
             for scope, pool in zip(scopes, pools):
                 session = pool.session()  # each key asked (or tried) once in this video and format
                 for slot in slots[id(scope)]:
-                    rng, first_word = seeds.rng(entropy(name, fmt, slot))  # == default_rng(slot_seed(...))
+                    rng = streams.rng(entropy(name, fmt, slot))  # == slot_random(...)
                     rec = None
                     for _ in range(SLOT_TRIES):
                         cand = session.draw(rng)
                         if cand is None:
                             break
-                        rec = _record(view, scope, qt, fmt, slot, cand, rng, priors, cfg, first_word & INT63)
+                        rec = _record(view, scope, qt, fmt, slot, cand, rng, priors, cfg, rng.key & INT63)
                         if rec is not None:
                             break
                         stats(name, "no_fair_options")
@@ -106,7 +104,7 @@ def _slots(view: TrajectoryView, cfg: QAConfig) -> dict[int, range]:
 
 
 def _record(view: TrajectoryView, scope: Scope, qt: QuestionType, fmt: str, slot: int, cand: Candidate,
-            rng: np.random.Generator, priors, cfg: QAConfig, seed: int) -> QARecord | None:
+            rng: SlotRandom, priors, cfg: QAConfig, seed: int) -> QARecord | None:
     fields = cand.fields
     options = None
     if qt.answer == "numeric":

@@ -1,149 +1,151 @@
-"""Per-slot random generators, fast: the same streams as
-`np.random.default_rng(np.random.SeedSequence(entropy))` with `entropy` = [seed, house,
-trajectory, type, format, slot].
+"""Per-slot random streams, defined here down to the bit: SplitMix64 used as a counter-based
+generator, so a record is the same bytes on any machine and with any numpy (numpy's Generator
+methods are not promised to give the same streams across releases).
 
-Building a SeedSequence and a Generator costs ~30 us, as much as the rest of a record. Here
-numpy's SeedSequence hashing (numpy/random/bit_generator.pyx: pool size 4, no spawn key) is
-redone on uint32 arrays for all the slots of a trajectory at once (the hash constants do not
-depend on the data, so every row takes the same steps), and PCG64's seeding (pcg64_set_seed)
-is redone in Python ints. One Generator is reused by setting its state.
-tests/builder/test_qa_slot_rng.py checks both against numpy.
+A slot's key is a 64-bit hash of its entropy (global seed, house, trajectory, type, format,
+slot): starting from 0, each int x folds in as h = mix64((h ^ x) + GAMMA). Word k of its stream
+(k = 0, 1, ...) is mix64(key + (k + 1) * GAMMA), all mod 2**64, which is SplitMix64 seeded with
+the key. Draws (`below`, `random`, `permutation`, `sample`, `weighted_sample`) are built on
+those words by the rules written out below.
+
+Speed: the keys and the first WORDS words of every slot of a trajectory are computed at once
+on uint64 arrays (which wrap mod 2**64 like the masks here); later words one by one in Python.
+tests/builder/test_qa_slot_rng.py checks both paths against each other and the draws' laws.
 """
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
-M32 = 0xFFFFFFFF
-M128 = (1 << 128) - 1
-INIT_A, MULT_A = 0x43B0D7E5, 0x931E8875  # SeedSequence's hashing constants
-INIT_B, MULT_B = 0x8B51F9DD, 0x58F38DED
-MIX_MULT_L, MIX_MULT_R = 0xCA01F9DD, 0x4973F715
-XSHIFT = 16
-POOL_SIZE = 4
-PCG_MULT = 0x2360ED051FC65DA44385DF649FCCF645  # PCG64's 128-bit LCG multiplier
+M64 = (1 << 64) - 1
+GAMMA = 0x9E3779B97F4A7C15  # SplitMix64's increment (2**64 / golden ratio, odd)
+MIX_A, MIX_B = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB  # its finaliser's multipliers
+WORDS = 16  # words precomputed per slot: most slots use fewer (a draw takes one or two)
+INV_2_53 = 1.0 / (1 << 53)
 
 
-def int_words(n: int) -> list[int]:
-    """An entropy int as SeedSequence reads it: 32-bit words, least significant first; 0 -> [0]."""
-    if n < 0:
-        raise ValueError("seed entropy must be non-negative")
-    words = [0] if n == 0 else []
-    while n:
-        words.append(n & M32)
-        n >>= 32
-    return words
+def mix64(z: int) -> int:
+    """SplitMix64's finaliser, a bijection on 64-bit ints."""
+    z = ((z ^ (z >> 30)) * MIX_A) & M64
+    z = ((z ^ (z >> 27)) * MIX_B) & M64
+    return z ^ (z >> 31)
 
 
-def _constants(start: int, mult: int, count: int) -> np.ndarray:
-    """(count + 1, 1) uint32: a running hash constant and its next `count` values."""
-    out = [start]
-    for _ in range(count):
-        out.append((out[-1] * mult) & M32)
-    return np.array(out, np.uint32)[:, None]
+def _mix64_array(z: np.ndarray) -> np.ndarray:
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX_A)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX_B)
+    return z ^ (z >> np.uint64(31))
 
 
-class _Hasher:
-    """SeedSequence's `hashmix` with its running hash constant, `m` successive calls at once:
-    call k xors with the constant, advances it, and multiplies by the new one. The calls of
-    one step of the mixing are independent of each other, so they are done as one (m, rows)
-    array operation instead of m (a third of the numpy calls: their overhead, not the
-    arithmetic, was the cost)."""
-
-    def __init__(self, const: int = INIT_A, mult: int = MULT_A):
-        self.const, self.mult = const, mult
-
-    def __call__(self, value: np.ndarray, m: int) -> np.ndarray:
-        """hashmix of `value` ((rows,) or (m, rows)) by the next m constants: (m, rows)."""
-        c = _constants(self.const, self.mult, m)
-        self.const = int(c[m, 0])
-        value = (value ^ c[:m]) * c[1:]  # uint32 arrays wrap, as the C code does
-        return value ^ (value >> np.uint32(XSHIFT))
+def slot_key(entropy: tuple[int, ...]) -> int:
+    """The 64-bit key of one entropy tuple (ints in [0, 2**64))."""
+    h = 0
+    for x in _checked(entropy):
+        h = mix64(((h ^ x) + GAMMA) & M64)
+    return h
 
 
-def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    r = np.uint32(MIX_MULT_L) * x - np.uint32(MIX_MULT_R) * y
-    return r ^ (r >> np.uint32(XSHIFT))
+def _checked(entropy: tuple[int, ...]) -> tuple[int, ...]:
+    for x in entropy:
+        if not 0 <= x <= M64:
+            raise ValueError(f"slot entropy {entropy}: every int must be in [0, 2**64), got {x}")
+    return entropy
 
 
-def mix_entropy(words: np.ndarray) -> np.ndarray:
-    """SeedSequence.mix_entropy for every row of `words` (rows, n_words) uint32: the pool,
-    (POOL_SIZE, rows)."""
-    h = _Hasher()
-    rows, n = words.shape
-    first = np.zeros((POOL_SIZE, rows), np.uint32)
-    first[:min(n, POOL_SIZE)] = words[:, :POOL_SIZE].T
-    pool = h(first, POOL_SIZE)  # word i (or 0) hashed into pool entry i, in order
-    for src in range(POOL_SIZE):
-        # pool[src] mixed into every other entry in turn; pool[src] itself is unchanged meanwhile
-        dst = [d for d in range(POOL_SIZE) if d != src]
-        pool[dst] = _mix(pool[dst], h(pool[src], POOL_SIZE - 1))
-    for src in range(POOL_SIZE, n):
-        pool = _mix(pool, h(words[:, src], POOL_SIZE))
-    return pool
+class SlotRandom:
+    """One slot's stream and the draws the QA engine makes from it."""
+
+    __slots__ = ("key", "words", "used")
+
+    def __init__(self, key: int, words: list[int] | None = None):
+        self.key = key
+        self.words = words if words is not None else []  # words[k] == word k, precomputed
+        self.used = 0  # words consumed so far
+
+    @classmethod
+    def from_entropy(cls, *entropy: int) -> "SlotRandom":
+        return cls(slot_key(entropy))
+
+    def word(self) -> int:
+        """The next 64-bit word."""
+        k = self.used
+        self.used = k + 1
+        if k < len(self.words):
+            return self.words[k]
+        return mix64((self.key + (k + 1) * GAMMA) & M64)
+
+    def below(self, n: int) -> int:
+        """Uniform int in [0, n): the top bit_length(n - 1) bits of a word, redrawn while >= n
+        (exactly uniform; under two words on average)."""
+        if n <= 0:
+            raise ValueError(f"below({n}): n must be positive")
+        shift = 64 - (n - 1).bit_length()
+        while True:
+            x = self.word() >> shift
+            if x < n:
+                return x
+
+    def random(self) -> float:
+        """Uniform float in [0, 1): the top 53 bits of a word."""
+        return (self.word() >> 11) * INV_2_53
+
+    def permutation(self, n: int) -> list[int]:
+        """range(n) shuffled uniformly (Fisher-Yates from the last position down)."""
+        a = list(range(n))
+        for i in range(n - 1, 0, -1):
+            j = self.below(i + 1)
+            a[i], a[j] = a[j], a[i]
+        return a
+
+    def sample(self, n: int, k: int) -> list[int]:
+        """k distinct ints of range(n), uniformly, in draw order (Fisher-Yates over the first k
+        positions)."""
+        if not 0 <= k <= n:
+            raise ValueError(f"sample({n}, {k}): need 0 <= k <= n")
+        a = list(range(n))
+        for i in range(k):
+            j = i + self.below(n - i)
+            a[i], a[j] = a[j], a[i]
+        return a[:k]
+
+    def weighted_sample(self, weights: list[float], k: int) -> list[int]:
+        """k distinct indices, each drawn with probability proportional to its weight among
+        those not yet drawn (a zero weight is never drawn)."""
+        w = [float(x) for x in weights]
+        if k > sum(1 for x in w if x > 0):
+            raise ValueError(f"weighted_sample: {k} draws from {sum(1 for x in w if x > 0)} positive weights")
+        out = []
+        for _ in range(k):
+            u, acc, pick = self.random() * sum(w), 0.0, None
+            for i, x in enumerate(w):
+                if x > 0:
+                    pick = i  # the last positive weight catches u lost to rounding
+                    acc += x
+                    if u < acc:
+                        break
+            out.append(pick)
+            w[pick] = 0.0
+        return out
 
 
-def generate_state64(pool: np.ndarray, n_words: int) -> np.ndarray:
-    """SeedSequence.generate_state(n_words, np.uint64) for every row: (rows, n_words) uint64."""
-    w = _Hasher(INIT_B, MULT_B)(pool[[k % POOL_SIZE for k in range(2 * n_words)]], 2 * n_words)
-    w = w.T.astype(np.uint64)
-    return w[:, 0::2] | (w[:, 1::2] << np.uint64(32))  # little-endian word pairs
-
-
-def _one_word_table(entropies: list[tuple[int, ...]]) -> np.ndarray | None:
-    """The entropy lists as one (rows, ints) uint32 table when they are equally long and every
-    int fits one 32-bit word (so is one word of SeedSequence's input); else None."""
-    if not entropies or len({len(e) for e in entropies}) != 1 or not entropies[0]:
-        return None
-    try:
-        flat = np.fromiter(itertools.chain.from_iterable(entropies), np.int64, len(entropies) * len(entropies[0]))
-    except OverflowError:  # an int of 64 bits or more
-        return None
-    if flat.min() < 0 or flat.max() > M32:
-        return None
-    return flat.astype(np.uint32).reshape(len(entropies), -1)
-
-
-def seed_states(entropies: list[tuple[int, ...]]) -> np.ndarray:
-    """generate_state(4, np.uint64) of SeedSequence(e) for each entropy list: (rows, 4) uint64.
-    Rows are hashed together when their ints give the same number of words."""
-    table = _one_word_table(entropies)
-    if table is not None:  # the usual case: one table, no splitting into words
-        return generate_state64(mix_entropy(table), 4)
-    words = [[w for n in e for w in int_words(n)] for e in entropies]
-    out = np.zeros((len(entropies), 4), np.uint64)
-    by_len: dict[int, list[int]] = {}
-    for i, w in enumerate(words):
-        by_len.setdefault(len(w), []).append(i)
-    for rows in by_len.values():
-        out[rows] = generate_state64(mix_entropy(np.array([words[i] for i in rows], np.uint32)), 4)
-    return out
-
-
-def pcg64_state(val: list[int]) -> dict:
-    """PCG64's state after seeding from generate_state(4, np.uint64) (pcg64_set_seed)."""
-    initstate, initseq = val[0] << 64 | val[1], val[2] << 64 | val[3]
-    inc = ((initseq << 1) | 1) & M128
-    state = inc  # state 0, one LCG step
-    state = (((state + initstate) & M128) * PCG_MULT + inc) & M128
-    return {"bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0, "uinteger": 0}
-
-
-# One Generator for all slots (making one costs ~40 us); each slot sets its whole state first.
-_SHARED_RNG = np.random.default_rng(0)
-
-
-class SlotSeeds:
-    """The generators of a known set of entropy lists (a trajectory's slots), hashed at once."""
+class SlotStreams:
+    """The streams of a known set of equally long entropy tuples (a trajectory's slots),
+    keyed and started at once."""
 
     def __init__(self, entropies: list[tuple[int, ...]]):
-        self.states = dict(zip(entropies, seed_states(entropies).tolist()))
+        if len({len(e) for e in entropies}) > 1:
+            raise ValueError("SlotStreams: entropy tuples must be equally long")
+        for e in entropies:
+            _checked(e)
+        table = np.array(entropies, np.uint64).reshape(len(entropies), -1)
+        keys = np.zeros(len(entropies), np.uint64)
+        for col in table.T:
+            keys = _mix64_array((keys ^ col) + np.uint64(GAMMA))
+        steps = (np.arange(1, WORDS + 1, dtype=np.uint64) * np.uint64(GAMMA))[None, :]
+        words = _mix64_array(keys[:, None] + steps).tolist()
+        self.streams = {e: (k, w) for e, k, w in zip(entropies, keys.tolist(), words)}
 
-    def rng(self, entropy: tuple[int, ...]) -> tuple[np.random.Generator, int]:
-        """default_rng(SeedSequence(entropy)) (valid until the next call) and the entropy's first
-        64-bit state word (SeedSequence.generate_state(1, np.uint64)[0])."""
-        val = self.states[entropy]
-        _SHARED_RNG.bit_generator.state = pcg64_state(val)
-        return _SHARED_RNG, val[0]
+    def rng(self, entropy: tuple[int, ...]) -> SlotRandom:
+        """A fresh stream for `entropy`, the same as SlotRandom.from_entropy(*entropy)."""
+        key, words = self.streams[entropy]
+        return SlotRandom(key, words)

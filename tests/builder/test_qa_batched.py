@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from builder.qa.config import QAConfig
+from builder.qa.slot_rng import SlotRandom
 from builder.qa.types.common import Candidate, KeyedPool, Rejections, permutations_within, signed_angle_deg
 from builder.qa.types.direction import RULES, DirectionPool, boundary_margin, classify
 from builder.qa.types.route import RoutePool, turn_codes
@@ -133,9 +134,9 @@ def simple_keyed_draws(keys, classes, rng, n):
         if not open_classes:
             out.append(None)
             continue
-        c = open_classes[rng.integers(len(open_classes))]
+        c = open_classes[rng.below(len(open_classes))]
         pick = [i for i in free if classes[i] == c]
-        i = pick[int(rng.integers(len(pick)))]
+        i = pick[rng.below(len(pick))]
         used.add(keys[i])
         out.append(i)
     return out
@@ -152,11 +153,11 @@ def test_keyed_session_matches_a_full_scan(seed, given_as):
     given = {"list": classes, "one class": None}[given_as]
     pool = KeyedPool(keys, given, lambda i: Candidate(keys[i], {}, [], {}, cls=classes[i]))
     session, got = pool.session(), []
-    draws = np.random.default_rng(seed + 100)
+    draws = SlotRandom.from_entropy(seed + 100)
     for _ in range(n + 3):
         cand = session.draw(draws)
         got.append(None if cand is None else cand)
-    want = simple_keyed_draws(keys, classes, np.random.default_rng(seed + 100), n + 3)
+    want = simple_keyed_draws(keys, classes, SlotRandom.from_entropy(seed + 100), n + 3)
     assert [None if c is None else (c.key, c.cls) for c in got] == \
         [None if i is None else (keys[i], classes[i]) for i in want]
 

@@ -245,6 +245,10 @@ def test_bad_corpus_is_one_clear_error(tmp_path):
     r = subprocess.run([sys.executable, "-m", "builder", "qa", "--corpus", str(tmp_path / "c"), "--config", str(cfg)],
                        capture_output=True, text=True)
     assert r.returncode == 2 and str(cfg) in r.stderr and "no_such_rule" in r.stderr
+    cfg.write_text(json.dumps({"seed": -3}))  # the seed keys every slot's stream: it must fit 64 bits
+    r = subprocess.run([sys.executable, "-m", "builder", "qa", "--corpus", str(tmp_path / "c"), "--config", str(cfg)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and str(cfg) in r.stderr and "seed" in r.stderr and not (tmp_path / "c" / "qa").exists()
 
 
 def test_bench_qa_counts_the_records_simsv_qa_writes(corpus):

@@ -5,6 +5,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from builder.qa.slot_rng import SlotRandom
 from builder.qa.choices import AnswerPrior, numeric_options, shuffle_options
 from simsv_vsi.answers import _format_decimal, format_number, option_text
 from simsv_vsi.sampling import uniform_frame_indices
@@ -36,7 +37,7 @@ def test_format_number_fast_path_matches_decimal():
 
 
 def test_letters_are_uniform_and_answer_kept():
-    rng = np.random.default_rng(0)
+    rng = SlotRandom.from_entropy(0)
     letters = Counter()
     for _ in range(4000):
         opts, letter = shuffle_options(["right", "x", "y", "z"], 0, rng)
@@ -47,7 +48,7 @@ def test_letters_are_uniform_and_answer_kept():
 
 def test_numeric_options_rank_is_uniform_and_options_distinct():
     prior = AnswerPrior(quantiles=tuple(np.geomspace(0.3, 9.0, 21)))
-    rng = np.random.default_rng(1)
+    rng = SlotRandom.from_entropy(1)
     ranks, empty = Counter(), 0
     while sum(ranks.values()) < 3000:
         answer = prior.draw(rng)
@@ -66,7 +67,7 @@ def test_numeric_options_rank_is_uniform_and_options_distinct():
 
 def test_count_options_are_distinct_integers():
     prior = AnswerPrior(values=(1, 2, 3, 4, 5), probs=(0.4, 0.3, 0.15, 0.1, 0.05))
-    rng = np.random.default_rng(2)
+    rng = SlotRandom.from_entropy(2)
     for answer in (1, 2, 5, 7):
         opts = numeric_options(answer, 0, prior, rng)
         assert opts[0] == str(answer) and len(set(opts)) == 4 and all(o.isdigit() for o in opts)

@@ -58,7 +58,7 @@ class AppearancePool(Pool):
         if not self.chains:
             return None
         for _ in range(MAX_TRIES):
-            chain = self.chains[rng.integers(len(self.chains))]
+            chain = self.chains[rng.below(len(self.chains))]
             names = [self._name(i) for i in chain]
             if tuple(names) in used:
                 continue
@@ -73,7 +73,7 @@ class AppearancePool(Pool):
         view = self.scope.view
         shown = [names[i] for i in rng.permutation(4)]  # the question lists them unordered
         perms = [p for p in itertools.permutations(names) if list(p) != names]
-        pick = rng.choice(len(perms), 3, replace=False)
+        pick = rng.sample(len(perms), 3)
         choices = [", ".join(names)] + [", ".join(perms[i]) for i in sorted(pick)]
         objs = [ObjectRef(f"choice_{'abcd'[k]}", n,
                           [view.objects[m].instance_id for m in self.rows[chain[names.index(n)]][2]])

@@ -40,8 +40,8 @@ class ClosestPool(Pool):
         if not self.options:
             return None
         for _ in range(MAX_TRIES):
-            r, ans, far = self.options[rng.integers(len(self.options))]
-            others = [far[i] for i in sorted(rng.choice(len(far), 3, replace=False))]
+            r, ans, far = self.options[rng.below(len(self.options))]
+            others = [far[i] for i in sorted(rng.sample(len(far), 3))]
             key = (r, ans, *sorted(others))
             if key not in used:
                 return self._candidate(key, r, ans, others)

@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from builder.qa.slot_rng import SlotRandom
 from builder.qa.view import Scope
 from simsv_vsi.records import ObjectRef
 
@@ -34,7 +35,7 @@ class Candidate:
 class Pool:
     """Hands out candidates to slots; a slot's own RNG makes each draw reproducible alone."""
 
-    def draw(self, rng: np.random.Generator, used: set) -> Candidate | None:
+    def draw(self, rng: SlotRandom, used: set) -> Candidate | None:
         raise NotImplementedError
 
     def session(self) -> "Session":
@@ -48,7 +49,7 @@ class Session:
     def __init__(self, pool: Pool):
         self.pool, self.used = pool, set()
 
-    def draw(self, rng: np.random.Generator) -> Candidate | None:
+    def draw(self, rng: SlotRandom) -> Candidate | None:
         cand = self.pool.draw(rng, self.used)
         if cand is not None:
             self.used.add(cand.key)
@@ -141,8 +142,8 @@ class KeyedSession(Session):
         open_classes = [c for c in pool.classes if len(taken[c]) < len(pool.members[c])]
         if not open_classes:
             return None
-        c = open_classes[rng.integers(len(open_classes))]
-        r = int(rng.integers(len(pool.members[c]) - len(taken[c])))  # the r-th unused member, in order
+        c = open_classes[rng.below(len(open_classes))]
+        r = rng.below(len(pool.members[c]) - len(taken[c]))  # the r-th unused member, in order
         for pos in taken[c]:
             if pos > r:
                 break

@@ -115,11 +115,11 @@ class RoutePool(Pool):
             return None
         # balance the first turn's kind, then pick a route
         for _ in range(MAX_TRIES):
-            want = int(rng.integers(len(ROUTE_TURNS)))
+            want = rng.below(len(ROUTE_TURNS))
             fits = self.by_first_turn[want]
             if not len(fits):
                 fits = range(self.count)
-            seq, turns, angles = self._route(int(fits[rng.integers(len(fits))]))
+            seq, turns, angles = self._route(int(fits[rng.below(len(fits))]))
             view = self.scope.view
             names = [view.objects[k].category for k in seq]
             if tuple(names) in used:
@@ -139,7 +139,7 @@ class RoutePool(Pool):
         steps[-1] += "."
         correct = ", ".join(turns)
         space = [", ".join(t) for t in itertools.product(ROUTE_TURNS, repeat=len(turns)) if list(t) != turns]
-        pick = rng.choice(len(space), min(3, len(space)), replace=False)
+        pick = rng.sample(len(space), min(3, len(space)))
         roles = ["start", "facing", *[f"waypoint_{i}" for i in range(1, len(names) - 2)], "end"]
         return Candidate(
             tuple(names),
