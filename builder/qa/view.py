@@ -71,13 +71,18 @@ class Scope:
         return self.view.pixels[self.start:self.end]
 
     @cached_property
+    def peak(self) -> np.ndarray:
+        """(objects,) the most pixels each object covers in one frame of the scope."""
+        return self.view.scope_visibility(self)[0]
+
+    @cached_property
     def seen(self) -> np.ndarray:
         """(objects,) bool: covers >= seen_pixels in some frame of the scope."""
-        return (self.pixels >= self.view.cfg.seen_pixels).any(0)
+        return self.peak >= self.view.cfg.seen_pixels
 
     @cached_property
     def salient(self) -> np.ndarray:
-        return (self.pixels.max(0, initial=0) >= self.view.cfg.salience_fraction * self.view.frame_pixels)
+        return self.peak >= self.view.cfg.salience_fraction * self.view.frame_pixels
 
     @cached_property
     def sample_indices(self) -> list[np.ndarray]:
@@ -86,12 +91,9 @@ class Scope:
 
     @cached_property
     def sampled_ok(self) -> np.ndarray:
-        """(objects,) bool: visible enough in the K uniformly sampled frames, for every K."""
-        need = self.view.cfg.sampled_fraction * self.view.frame_pixels
-        ok = np.ones(len(self.view.objects), bool)
-        for idx in self.sample_indices:
-            ok &= (self.pixels[idx] >= need).any(0)
-        return ok
+        """(objects,) bool: covers >= sampled_fraction of the frame in at least one of the K
+        uniformly sampled frames, for every K."""
+        return self.view.scope_visibility(self)[1]
 
     @cached_property
     def referable(self) -> np.ndarray:
@@ -202,6 +204,18 @@ class TrajectoryView:
         pass of the cyclic collector (which `house_records` keeps paused)."""
         self.full, self.room_clips = None, []
 
+    def scope_visibility(self, scope: Scope) -> tuple[np.ndarray, np.ndarray]:
+        """(`peak`, `sampled_ok`) of a scope. Worked out for every scope of the view at once
+        when first asked (a few numpy calls for the trajectory instead of a few per scope);
+        a scope made apart from the view is worked out alone."""
+        scopes = [self.full, *self.room_clips]
+        if not any(s is scope for s in scopes):
+            scopes = [scope]
+        if "visibility" not in scopes[0].cache:
+            for s, vis in zip(scopes, _visibility(self, scopes)):
+                s.cache["visibility"] = vis
+        return scope.cache["visibility"]
+
     @cached_property
     def room_families(self) -> dict[tuple[str, str], list[int]]:
         """(room id, family) -> indices of the objects of that family standing in that room."""
@@ -219,6 +233,25 @@ class TrajectoryView:
     def footprints(self) -> np.ndarray:
         """(objects, 5, 2) footprint points at `direction_footprint` (see SceneObject.footprint)."""
         return footprints(self.objects, self.cfg.direction_footprint)
+
+
+def _visibility(view: TrajectoryView, scopes: list[Scope]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(peak, sampled_ok) per scope, from two reduceats for all the scopes (maxima of ints:
+    the same values as scope by scope). `scopes` is one scope, or the view's walkthrough and
+    then its room clips, which are disjoint runs of frames."""
+    pixels = view.pixels
+    if len(scopes) == 1 or not view.num_frames:
+        peaks = [pixels[s.start:s.end].max(0, initial=0) for s in scopes]
+    else:  # cut the frames at every clip's edges: each clip is one piece, the walkthrough all
+        edges = sorted({0, *(x for s in scopes[1:] for x in (s.start, s.end) if x < view.num_frames)})
+        piece = np.maximum.reduceat(pixels, edges, axis=0)
+        first = {e: k for k, e in enumerate(edges)}
+        peaks = [piece.max(0)] + [piece[first[s.start]] for s in scopes[1:]]
+    rows = [s.start + idx for s in scopes for idx in s.sample_indices]  # per scope, per K
+    hit = np.maximum.reduceat(pixels[np.concatenate(rows)], np.cumsum([0] + [len(r) for r in rows[:-1]]), axis=0)
+    hit = hit >= view.cfg.sampled_fraction * view.frame_pixels  # (scopes x Ks, objects)
+    per = len(view.cfg.sample_counts)
+    return [(p, hit[k * per:(k + 1) * per].all(0)) for k, p in enumerate(peaks)]
 
 
 def footprints(objects: list[SceneObject], shrink: float) -> np.ndarray:

@@ -17,9 +17,11 @@ CATEGORIES = ["sofa", "bed", "toilet", "refrigerator", "bathtub", "television", 
 DIRECTIONS = ["object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard"]
 
 
-def multi_room_view(seed: int):
+def multi_room_view(seed: int, gaps: bool = False):
     """Three rooms visited in turn (each run a 360-degree scan, so each gets a room clip), a
-    dozen objects per room at random, random visibility: scopes share objects and triples."""
+    dozen objects per room at random, random visibility: scopes share objects and triples.
+    `gaps`: short passes through a fourth room (no clip) after the first and last room, and
+    pixel counts at random."""
     rng = np.random.default_rng(seed)
     rooms = [square_room(f"room|{k}", 10 * k, 0, 10 * k + 8, 8) for k in range(3)]
     objs, iid = [], 1
@@ -35,6 +37,11 @@ def multi_room_view(seed: int):
     px = np.where(np.repeat(np.arange(3), run)[:, None] == room_of[None, :], 500, 0)  # seen in its room
     px[rng.random(px.shape) < 0.02] = 500  # and now and then through a door
     px[:, rng.choice(len(objs), 4, replace=False)] = 0  # a few never seen
+    if gaps:
+        frame_room = frame_room[:run] + ["room|9"] * 7 + frame_room[run:] + ["room|9"] * 5
+        yaw = np.concatenate([yaw[:run], np.zeros(7), yaw[run:], np.zeros(5)])
+        px = rng.integers(0, 150, (len(frame_room), len(objs)))  # around the 50 and 100 px thresholds
+        px[rng.random(px.shape) < 0.95] = 0  # rare, so one frame more or less changes the peaks
     return make_view(objs, px, rooms=rooms, frame_room=frame_room, yaw_deg=yaw, cfg=CFG)
 
 
@@ -206,3 +213,25 @@ def test_closed_view_leaves_no_cycles():
     finally:
         gc.set_debug(0)
         gc.garbage.clear()
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("gaps", [False, True], ids=["clips_cover_all", "frames_between_clips"])
+def test_scope_visibility_batched_over_scopes_matches_per_scope(seed, gaps):
+    """Peaks and the sampled-frame check for all scopes at once (two reduceats) against each
+    scope alone, with frames outside every clip too (a short pass through a fourth room)."""
+    from simsv_vsi.sampling import uniform_frame_indices
+
+    view = multi_room_view(seed, gaps)
+    scopes = [view.full, *view.room_clips]
+    assert len(view.room_clips) == 3 and (not gaps or view.room_clips[1].start == 47)
+    need = CFG.sampled_fraction * view.frame_pixels
+    for s in scopes:
+        px = view.pixels[s.start:s.end]
+        assert np.array_equal(s.peak, px.max(0))
+        assert np.array_equal(s.seen, (px >= CFG.seen_pixels).any(0))
+        assert np.array_equal(s.salient, px.max(0) >= CFG.salience_fraction * view.frame_pixels)
+        want = np.ones(len(view.objects), bool)
+        for k in CFG.sample_counts:
+            want &= (px[uniform_frame_indices(len(px), k)] >= need).any(0)
+        assert np.array_equal(s.sampled_ok, want)
