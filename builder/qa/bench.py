@@ -10,6 +10,7 @@ from pathlib import Path
 
 from builder.qa.balance import balance_answers
 from builder.qa.config import QAConfig
+from builder.qa.fork_map import fork_map
 from builder.qa.gc_pause import gc_paused
 from builder.qa.run import finished_houses, house_records
 
@@ -18,14 +19,9 @@ def _pass(corpus: Path, houses: list[Path], cfg: QAConfig, workers: int) -> int:
     """One `simsv qa` pass without file writes: every house's records, then the corpus-level
     balancing; returns the number of records kept."""
     jobs = [(corpus, h, cfg, _no_mesh, None, ("oe", "mc"), False) for h in houses]
-    if workers == 1:
-        results = [house_records(*j) for j in jobs]
-        return len(balance_answers([r for recs, _, _ in results for r in recs], cfg.seed)[0])
-    import multiprocessing
-
-    with multiprocessing.get_context("fork").Pool(workers) as pool, gc_paused():  # as `simsv qa`
-        results = pool.starmap(house_records, jobs, chunksize=1)  # one house per task: even load
-        n = len(balance_answers([r for recs, _, _ in results for r in recs], cfg.seed)[0])
+    with gc_paused():  # as `simsv qa`
+        results = sorted(fork_map(house_records, jobs, workers), key=lambda r: r[0])
+        n = len(balance_answers([r for _, (recs, _, _) in results for r in recs], cfg.seed)[0])
         del results  # freed by reference counting before the collector resumes
     return n
 

@@ -12,14 +12,14 @@ from builder.capture.encode import VideoWriter
 from builder.io import write_text_atomic
 
 
-def cut_clips(corpus: Path, source: Path, clips: list[tuple[str, int, int]], fps: float) -> None:
+def cut_clips(corpus: Path, source: Path, clips: list[tuple[str, int, int]], fps: float) -> bool:
     """Write each (relative path, start, end) clip of `source`, one decode pass for all; a
-    DONE marker beside the clips makes a rerun a no-op."""
+    DONE marker beside the clips makes a rerun a no-op. True when it wrote clips."""
     if not clips:
-        return
+        return False
     done = (corpus / clips[0][0]).parent / "DONE"
     if done.exists():
-        return
+        return False
     writers: dict[str, tuple[VideoWriter, Path]] = {}
     try:
         n = 0
@@ -48,3 +48,4 @@ def cut_clips(corpus: Path, source: Path, clips: list[tuple[str, int, int]], fps
             tmp.unlink(missing_ok=True)
         raise
     write_text_atomic(done, "\n".join(f"{rel} {a} {b}" for rel, a, b in clips) + "\n")
+    return True

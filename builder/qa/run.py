@@ -7,9 +7,9 @@ go to OUT/qa/records.parquet with the config that made them and the rejection co
 
 from __future__ import annotations
 
+import gc
 import json
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from builder.qa.balance import balance_answers
 from builder.qa.clips import cut_clips
 from builder.qa.config import QAConfig
 from builder.qa.engine import trajectory_records
+from builder.qa.fork_map import fork_map
 from builder.qa.gc_pause import gc_paused
 from builder.qa.types.common import Rejections
 from builder.qa.view import load_view, room_run_ends
@@ -102,6 +103,7 @@ def _house_records(corpus, hdir, cfg, load_mesh, types, formats, clips):
         from builder.assets.catalog import default_catalog
         load_mesh = default_catalog().load_mesh
     stats = Rejections()
+    one_off = not (hdir / "geometry.npz").exists()
     geometry = ensure_geometry(hdir, load_mesh)
     scene = json.loads((hdir / "scene.json").read_text())
     records: list[QARecord] = []
@@ -109,14 +111,13 @@ def _house_records(corpus, hdir, cfg, load_mesh, types, formats, clips):
     for tdir in trajs:
         view = load_view(corpus, hdir, tdir, cfg, scene, geometry)
         if clips:
-            cut_clips(corpus, tdir / "video.mp4", [(s.video, s.start, s.end) for s in view.room_clips], view.fps)
+            one_off |= cut_clips(corpus, tdir / "video.mp4", [(s.video, s.start, s.end) for s in view.room_clips],
+                                 view.fps)
         records.extend(trajectory_records(view, cfg, stats, types, formats))
         view.close()  # no cycle left behind
+    if one_off:  # meshes and codecs do leave cycles, and callers may keep the collector paused
+        gc.collect()
     return records, stats, len(trajs)
-
-
-def _house_job(args):
-    return house_records(*args)
 
 
 def generate_corpus_qa(corpus: Path, cfg: QAConfig, load_mesh=None, types: list[str] | None = None,
@@ -133,28 +134,19 @@ def generate_corpus_qa(corpus: Path, cfg: QAConfig, load_mesh=None, types: list[
     records: list[QARecord] = []
     n_traj = 0
     jobs = [(corpus, h, cfg, load_mesh, types, formats, clips) for h in houses]
-    if workers > 1:
-        import multiprocessing
-
-        pool = multiprocessing.get_context("fork").Pool(workers)  # forked before the pause below:
-        results = pool.imap(_house_job, jobs)  # mesh geometry in the workers does make cycles
-    else:
-        pool, results = None, map(_house_job, jobs)
-    try:
-        # Records hold no reference cycles, so the cyclic collector, which would walk every
-        # record unpickled so far, stays paused while workers' records arrive and are balanced
-        # (one process: house_records pauses it itself, house by house).
-        with gc_paused() if pool is not None else nullcontext():
-            for recs, house_stats, nt in tqdm(results, total=len(jobs), desc="qa", unit="house",
-                                              disable=not show_progress):
-                records.extend(recs)
-                stats.counts.update(house_stats.counts)
-                n_traj += nt
-            records, dropped = balance_answers(records, cfg.seed)
-    finally:
-        if pool is not None:
-            pool.close()
-            pool.join()
+    by_house: list = [None] * len(jobs)
+    # Records hold no reference cycles, so the cyclic collector, which would walk every record
+    # made or unpickled so far, stays paused while they are made, gathered and balanced.
+    with gc_paused():
+        for i, result in tqdm(fork_map(house_records, jobs, workers), total=len(jobs), desc="qa", unit="house",
+                              disable=not show_progress):
+            by_house[i] = result
+        for recs, house_stats, nt in by_house:  # house order, whoever made them: the same bytes
+            records.extend(recs)
+            stats.counts.update(house_stats.counts)
+            n_traj += nt
+        records, dropped = balance_answers(records, cfg.seed)
+        del by_house
     for qtype, n in dropped.items():
         stats(qtype, "answer_class_balanced", n)
     out = corpus / "qa"
