@@ -7,7 +7,9 @@ fix what a video does not offer. A blind model would learn "front-left is a good
 after all videos are drawn, each class is cut down to the count of the rarest common class
 (records kept by a hash of (seed, id), so the choice does not depend on order). Classes under
 `MIN_SHARE` of a type are kept whole: too rare for a blind model to bet on, and cutting to them
-would empty the type.
+would empty the type. Classes are compared within what the question shows a blind model it
+chooses among: a route's number of turns (one-turn and two-turn routes have different
+options), so each is balanced on its own.
 """
 
 from __future__ import annotations
@@ -36,10 +38,10 @@ def balance_answers(records: list[QARecord], seed: int) -> tuple[list[QARecord],
     groups: dict[tuple[str, str], dict[str, list[QARecord]]] = defaultdict(lambda: defaultdict(list))
     for r in records:
         if r.question_type in BALANCED_TYPES:
-            groups[r.question_type, r.format][r.answer_value].append(r)
+            groups[r.question_type, r.format, _option_space(r)][r.answer_value].append(r)
     drop: set[str] = set()
     dropped: Counter = Counter()
-    for (qtype, _), by_class in groups.items():
+    for (qtype, _, _), by_class in groups.items():
         total = sum(len(v) for v in by_class.values())
         common = {c: v for c, v in by_class.items() if len(v) >= MIN_SHARE * total}
         n_min = min(len(v) for v in common.values())
@@ -50,6 +52,12 @@ def balance_answers(records: list[QARecord], seed: int) -> tuple[list[QARecord],
     kept = [r for r in records if r.id not in drop]
     kept, cat_dropped = _balance_categories(kept, seed)
     return kept, dropped + cat_dropped
+
+
+def _option_space(r: QARecord) -> int:
+    """Which set of options the question tells a blind model it picks from: a route's number
+    of turns (its question has a blank per turn); one set for every other type."""
+    return r.answer_value.count(", ") + 1 if r.question_type == "route_planning" else 0
 
 
 def _events(r: QARecord) -> tuple[list, list]:

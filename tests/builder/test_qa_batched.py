@@ -98,7 +98,7 @@ def simple_routes(scope, cfg: QAConfig):
     by_room = {}
     for i in scope.unique[0]:
         by_room.setdefault(view.objects[i].room_id, []).append(i)
-    blocks, counts = [], {"leg_too_short": 0, "ambiguous_turn": 0}
+    blocks, counts = [], {"leg_too_short": 0, "ambiguous_turn": 0, "zigzag": 0}
     for n_turns in range(1, cfg.route_max_turns + 1):
         seqs = permutations_within(by_room.values(), n_turns + 2)
         legs = np.diff(view.centers_xz[seqs], axis=1)
@@ -108,7 +108,10 @@ def simple_routes(scope, cfg: QAConfig):
         vague = (codes < 0).any(1) & ~short
         counts["leg_too_short"] += int(short.sum())
         counts["ambiguous_turn"] += int(vague.sum())
-        ok = ~short & ~vague
+        zigzag = np.array([any({a, b} == {0, 1} for a, b in zip(c, c[1:])) for c in codes.tolist()], bool)
+        zigzag &= ~short & ~vague
+        counts["zigzag"] += int(zigzag.sum())
+        ok = ~short & ~vague & ~zigzag
         blocks.append((seqs[ok], codes[ok], angles[ok]))
     return blocks, counts
 

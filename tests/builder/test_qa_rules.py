@@ -207,6 +207,23 @@ def test_answer_classes_are_balanced_at_the_source():
     assert Counter(r.answer_value for r in kept) == {"left": 100, "right": 100} and dropped["object_rel_direction_easy"] == 300
 
 
+def test_route_answers_are_balanced_per_number_of_turns():
+    """One-turn and two-turn routes offer different options, so each set is cut to its own
+    rarest class (one pool for both would cut the common one-turn answers to two-turn counts)."""
+    from collections import Counter
+
+    from builder.qa.balance import balance_answers
+
+    counts = {"turn back": 90, "turn left": 60, "turn right": 50, "turn back, turn back": 30,
+              "turn left, turn back": 20, "turn right, turn right": 25}
+    recs = [_rec(k, "route_planning", a) for k, a in enumerate(a for a, n in counts.items() for _ in range(n))]
+    kept, dropped = balance_answers(recs, seed=0)
+    assert Counter(r.answer_value for r in kept) == {"turn back": 50, "turn left": 50, "turn right": 50,
+                                                     "turn back, turn back": 20, "turn left, turn back": 20,
+                                                     "turn right, turn right": 20}
+    assert dropped["route_planning"] == sum(counts.values()) - 210
+
+
 def test_category_that_always_wins_is_thinned():
     from collections import Counter
 
@@ -224,3 +241,26 @@ def test_category_that_always_wins_is_thinned():
     offered = [r for r in kept if any(o.endswith("sofa") for o in r.options)]
     share = Counter(r.answer_value for r in offered)["sofa"] / len(offered)
     assert len(offered) > 200 and share < 0.33  # was 60 %; chance is 25 %
+
+
+def test_route_zigzags_are_neither_asked_nor_offered():
+    """A right turn then a left one is rejected ("zigzag") and never offered as a wrong option."""
+    from builder.qa.slot_rng import SlotRandom
+
+    def pool(end):
+        objs = [obj(1, "sofa", "room|0", 5, 1), obj(2, "bed", "room|0", 5, 5), obj(3, "toilet", "room|0", 1, 5),
+                obj(4, "chair", "room|0", *end)]
+        stats = Rejections()
+        return RoutePool(make_view(objs, visible(40, 4)).full, CFG, stats), stats
+
+    # sofa -> bed walks +z, bed -> toilet turns right (to -x); to (1, 9) turns left again: a zig-zag
+    zig, stats = pool((1, 9))
+    assert (0, 1, 2, 3) not in {tuple(r[0]) for r in zig.routes}
+    assert stats.counts["route_planning:zigzag"] >= 1
+    ok, _ = pool((1, 1))  # right, then right again
+    assert {tuple(r[0]): r[1] for r in ok.routes}[(0, 1, 2, 3)] == ["turn right", "turn right"]
+    rng = SlotRandom.from_entropy(3)
+    for _ in range(40):
+        cand = ok.draw(rng, set())
+        offered = cand.choices if cand is not None else []
+        assert "turn left, turn right" not in offered and "turn right, turn left" not in offered

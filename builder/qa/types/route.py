@@ -6,6 +6,11 @@ inside the room). The robot faces the first waypoint, so leg 1 needs no turn. At
 waypoint the turn is the signed angle between the arriving and leaving legs: "turn back" at
 135 degrees or more, "turn left"/"turn right" between 45 and 135 degrees; turns within
 `route_turn_margin_deg` of 45 or 135 degrees (or nearly straight) are rejected.
+
+Zig-zags (a left turn straight after a right one, or the reverse) are neither asked nor offered
+as wrong options. Furniture stands along the walls of convex rooms, so they are rare as answers
+(8 of 268 two-turn routes in the audited corpus) but were offered as often as any other
+sequence: a blind model learned to rule them out and beat chance (docs/qa-audit.md).
 """
 
 from __future__ import annotations
@@ -38,21 +43,27 @@ def _unique_by_room(scope: Scope) -> dict[str, list[int]]:
     return by_room
 
 
-def judge_routes(view, seqs: np.ndarray, cfg: QAConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def is_zigzag(codes: np.ndarray) -> np.ndarray:
+    """(R,) bool for turn codes (R, n_turns): a left turn next to a right one somewhere."""
+    return ((codes[:, :-1] + codes[:, 1:]) == 1).any(1)  # left = 0, right = 1, back = 2
+
+
+def judge_routes(view, seqs: np.ndarray, cfg: QAConfig) -> tuple[np.ndarray, ...]:
     """For waypoint sequences (R, n_turns + 2): a leg too short, a turn ambiguous (and no leg
-    too short), turn codes and angles. Row by row, so a batch of several scopes' routes gives
-    each row the same floats as its scope alone."""
+    too short), a zig-zag (and neither before), turn codes and angles. Row by row, so a batch
+    of several scopes' routes gives each row the same floats as its scope alone."""
     legs = np.diff(view.centers_xz[seqs], axis=1)
     angles = signed_angle_deg(legs[:, :-1], legs[:, 1:])
     codes = turn_codes(angles, cfg.route_turn_margin_deg)
     short = (np.linalg.norm(legs, axis=2) < cfg.route_min_leg_m).any(1)
     vague = (codes < 0).any(1) & ~short
-    return short, vague, codes, angles
+    zigzag = is_zigzag(codes) & ~short & ~vague
+    return short, vague, zigzag, codes, angles
 
 
 def _judged_routes(scope: Scope, cfg: QAConfig) -> list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]]:
-    """Per number of turns: (routes with a leg too short, with an ambiguous turn, and the
-    accepted routes' waypoints, turn codes, angles) of the scope. Judged for every scope of
+    """Per number of turns: (routes with a leg too short, with an ambiguous turn, zig-zags, and
+    the accepted routes' waypoints, turn codes, angles) of the scope. Judged for every scope of
     the trajectory in one batch when first asked (per-call overhead, not arithmetic, was the
     cost of ~6 scopes done one by one), then kept per scope."""
     key = ("route", cfg.route_max_turns, cfg.route_turn_margin_deg, cfg.route_min_leg_m)
@@ -66,18 +77,23 @@ def _judged_routes(scope: Scope, cfg: QAConfig) -> list[tuple[int, int, np.ndarr
         for n_turns in range(1, cfg.route_max_turns + 1):
             parts = [permutations_within(r, n_turns + 2) for r in rooms]
             seqs = np.concatenate(parts)
-            short, vague, codes, angles = judge_routes(view, seqs, cfg)
-            ok = ~short & ~vague
+            short, vague, zigzag, codes, angles = judge_routes(view, seqs, cfg)
+            ok = ~short & ~vague & ~zigzag
             ends = np.cumsum([len(p) for p in parts]).tolist()
             n_short = np.concatenate([[0], np.cumsum(short)])[[0, *ends]].tolist()
             n_vague = np.concatenate([[0], np.cumsum(vague)])[[0, *ends]].tolist()
+            n_zigzag = np.concatenate([[0], np.cumsum(zigzag)])[[0, *ends]].tolist()
             for k, (a, b) in enumerate(zip([0, *ends], ends)):
                 keep = ok[a:b]
                 out[k].append((n_short[k + 1] - n_short[k], n_vague[k + 1] - n_vague[k],
-                               seqs[a:b][keep], codes[a:b][keep], angles[a:b][keep]))
+                               n_zigzag[k + 1] - n_zigzag[k], seqs[a:b][keep], codes[a:b][keep], angles[a:b][keep]))
         for s, judged in zip(scopes, out):
             s.cache[key] = judged
     return scope.cache[key]
+
+
+def _zigzag_names(turns: tuple[str, ...]) -> bool:
+    return bool(is_zigzag(np.array([[ROUTE_TURNS.index(t) for t in turns]]))[0])
 
 
 class RoutePool(Pool):
@@ -90,9 +106,10 @@ class RoutePool(Pool):
         self.blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []  # (first index, seqs, codes, angles)
         first_turn: dict[int, list[np.ndarray]] = {c: [] for c in range(len(ROUTE_TURNS))}
         self.count = 0
-        for n_short, n_vague, seqs, codes, angles in _judged_routes(scope, cfg):
+        for n_short, n_vague, n_zigzag, seqs, codes, angles in _judged_routes(scope, cfg):
             stats(t, "leg_too_short", n_short)
             stats(t, "ambiguous_turn", n_vague)
+            stats(t, "zigzag", n_zigzag)
             self.blocks.append((self.count, seqs, codes, angles))
             for c, parts in first_turn.items():
                 parts.append(np.flatnonzero(codes[:, 0] == c) + self.count)
@@ -138,7 +155,8 @@ class RoutePool(Pool):
             k += 1
         steps[-1] += "."
         correct = ", ".join(turns)
-        space = [", ".join(t) for t in itertools.product(ROUTE_TURNS, repeat=len(turns)) if list(t) != turns]
+        space = [", ".join(t) for t in itertools.product(ROUTE_TURNS, repeat=len(turns))
+                 if list(t) != turns and not _zigzag_names(t)]  # wrong options: the sequences that are asked
         pick = rng.sample(len(space), min(3, len(space)))
         roles = ["start", "facing", *[f"waypoint_{i}" for i in range(1, len(names) - 2)], "end"]
         return Candidate(
