@@ -18,7 +18,14 @@ def uniform_frame_indices(num_frames: int, k: int) -> np.ndarray:
     stacks to the same (K, 3, H, W) and costs the same number of visual tokens."""
     if num_frames <= 0:
         raise ValueError(f"a video needs at least one frame, got {num_frames}")
-    return np.linspace(0, num_frames - 1, k).astype(np.int64)
+    # np.linspace(0, num_frames - 1, k) step by step (its float ops, in its order, for a
+    # fifth of its call overhead; the QA engine asks for every video it checks); a test
+    # compares the two for every length up to 3,000 frames
+    y = np.arange(k, dtype=np.float64)
+    if k > 1:
+        y *= (num_frames - 1) / (k - 1)
+        y[-1] = num_frames - 1
+    return y.astype(np.int64)
 
 
 def sample_video(decoder, k: int):

@@ -74,6 +74,12 @@ def test_count_options_are_distinct_integers():
     assert numeric_options(1, 0, AnswerPrior(values=(1, 2), probs=(0.5, 0.5)), rng) is None
 
 
+def test_uniform_frame_indices_are_linspace_truncated():
+    for n in range(1, 3001):
+        for k in (1, 2, 3, 7, 8, 16, 32, 64, 100, 128):
+            assert np.array_equal(uniform_frame_indices(n, k), np.linspace(0, n - 1, k).astype(np.int64)), (n, k)
+
+
 def test_uniform_frame_indices_match_lmms_eval():
     short = uniform_frame_indices(10, 32)  # always K indices; a short video repeats frames
     assert len(short) == 32 and set(short.tolist()) == set(range(10)) and (np.diff(short) >= 0).all()
