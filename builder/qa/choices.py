@@ -8,13 +8,26 @@ the same distribution, a model that never sees the video cannot tell the true on
 distractors (the options are exchangeable), so its best guess is chance and the correct
 value's rank among the options is uniform. Options are kept apart by a relative margin so a
 viewer can tell them apart, and are printed by the same formatter as the answer.
+
+Keeping options apart is where a generator usually leaks the answer. The fair rule is "draw
+the distractors once; if any two options are too close, ask no multiple-choice question":
+then every accepted set of options is exchangeable. Retrying the draw instead favours answers
+whose neighbourhood is sparse. Drawing once wastes most questions when a distribution is
+narrow (object sizes of one category), so `numeric_options` gets the same distribution in
+fewer attempts: it keeps an answer `a` with probability fit(a) / fit_max, where fit(a) is the
+exact chance that one draw of distractors fits around `a` and fit_max its largest value (no
+answer excluding anything), and then draws the distractors from their exact conditional
+distribution given that they fit. The accepted options have exactly the one-draw rule's joint
+distribution, at 1 / fit_max times its yield. Both are computed exactly, in integers, on the
+printed values.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -33,6 +46,7 @@ class AnswerPrior:
     values: tuple[int, ...] = ()
     probs: tuple[float, ...] = ()
     samples: tuple[float, ...] = ()  # an empirical distribution: draw one uniformly
+    _printed: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # (decimals, gap, k) -> PrintedPrior
 
     def draw(self, rng: SlotRandom) -> float:
         if self.samples:
@@ -48,6 +62,99 @@ class AnswerPrior:
     def _log_quantiles(self) -> list[float]:  # once per prior, not per draw
         # the math module, not numpy: numpy's vectorised exp/log may round differently by CPU
         return [math.log(x) for x in self.quantiles]
+
+    def printed(self, decimals: int, min_gap_rel: float, k: int) -> "PrintedPrior":
+        """This continuous prior as the numbers it prints, for `k` distractors (built once)."""
+        key = (decimals, min_gap_rel, k)
+        out = self._printed.get(key)
+        if out is None:
+            if self.samples:
+                draws = self.samples
+            else:  # quantiles: QUANTILE_GRID equally likely points, finer than any printed digit
+                q, n = self._log_quantiles, QUANTILE_GRID
+                draws = []
+                for g in range(n):
+                    u = (g + 0.5) * (len(q) - 1) / n
+                    i = min(int(u), len(q) - 2)
+                    draws.append(math.exp(q[i] + (u - i) * (q[i + 1] - q[i])))
+            out = self._printed[key] = PrintedPrior([format_number(v, decimals) for v in draws], min_gap_rel, k)
+        return out
+
+
+QUANTILE_GRID = 4096
+
+
+def apart(a: float, b: float, min_gap_rel: float) -> bool:
+    """Two positive option values a viewer can tell apart: they differ by `min_gap_rel` of the
+    smaller one."""
+    return abs(a - b) >= min_gap_rel * min(a, b)
+
+
+class PrintedPrior:
+    """A distractor distribution as printed texts with integer weights, and the exact count of
+    weighted ways `k` distractors fit (pairwise apart, and apart from an answer).
+
+    Fitting sets are counted as increasing chains: with the distinct values sorted, `nxt[i]` is
+    the first value apart from value i, so chains of length k are counted level by level
+    (`_levels`), and a fitting set is drawn from the same prefix sums, smallest value first.
+    """
+
+    def __init__(self, texts: list[str], min_gap_rel: float, k: int):
+        weight: dict[str, int] = {}
+        for t in texts:
+            weight[t] = weight.get(t, 0) + 1
+        pos = sorted((float(t), t) for t in weight if float(t) > 0)  # a non-positive value is never an option
+        self.values = [v for v, _ in pos]
+        self.texts = [t for _, t in pos]
+        self.weights = [weight[t] for t in self.texts]
+        self.gap, self.k = min_gap_rel, k
+        m, j = len(self.values), 0
+        self.nxt = []
+        for i, x in enumerate(self.values):  # apart is monotone in the larger value: one pass
+            j = max(j, i + 1)
+            while j < m and not apart(x, self.values[j], min_gap_rel):
+                j += 1
+            self.nxt.append(j)
+        self.fit_max = self._levels(None)[-1][-1]
+        self._by_answer: dict[str, tuple[int, list[list[int]]]] = {}
+
+    def _levels(self, answer: float | None) -> list[list[int]]:
+        """Prefix sums per chain length 1..k of the weighted chains whose values are all apart
+        from `answer`; the last entry of the last level is the number of fitting sets."""
+        vals, w, nxt, m = self.values, self.weights, self.nxt, len(self.values)
+        if answer is None:
+            ok = w
+        else:  # apart(v, answer, gap), written out: this runs once per distinct answer, over every value
+            g, a = self.gap, answer
+            ok = [wi if abs(v - a) >= g * (v if v < a else a) else 0 for v, wi in zip(vals, w)]
+        levels, below = [], None
+        for _ in range(self.k):
+            prefix, acc = [0], 0
+            for i in range(m):
+                acc += ok[i] if below is None else ok[i] * (below[m] - below[nxt[i]])
+                prefix.append(acc)
+            levels.append(prefix)
+            below = prefix
+        return levels
+
+    def fit(self, answer_text: str) -> tuple[int, list[list[int]]]:
+        """(number of weighted fitting distractor sets around this answer, chain levels)."""
+        out = self._by_answer.get(answer_text)
+        if out is None:
+            levels = self._levels(float(answer_text))
+            out = self._by_answer[answer_text] = (levels[-1][-1], levels)
+        return out
+
+    def draw_fitting(self, levels: list[list[int]], rng: SlotRandom) -> list[str]:
+        """k texts, drawn with the probability that k independent draws give them, given that
+        they fit (smallest first)."""
+        out, start = [], 0
+        for prefix in reversed(levels):  # the longest chains first: the smallest value
+            lo = prefix[start]
+            i = bisect_right(prefix, lo + rng.below(prefix[-1] - lo)) - 1
+            out.append(self.texts[i])
+            start = self.nxt[i]
+        return out
 
 
 @lru_cache(maxsize=None)
@@ -77,23 +184,20 @@ def shuffle_options(options: list[str], correct: int, rng: SlotRandom) -> tuple[
 
 def numeric_options(answer: float, decimals: int, prior: AnswerPrior, rng: SlotRandom,
                     n: int = 4, min_gap_rel: float = 0.15) -> list[str] | None:
-    """`n` printed numbers, the answer first, or None when this one draw does not give options
-    `min_gap_rel` apart. There is deliberately no retry: retrying until distractors fit would
-    favour answers in crowded ranges (fewer draws fit near them), which a blind model learns;
-    the caller moves on to another question instead."""
+    """`n` printed numbers, the answer first, pairwise `min_gap_rel` apart; None when this
+    answer is not kept (see the module docstring: kept with probability fit(a) / fit_max, so
+    the options are distributed exactly as one draw of distractors that happened to fit)."""
     if prior.values:  # counts: distinct integers drawn from the pmf without replacement
         cands = [(v, p) for v, p in zip(prior.values, prior.probs) if v != round(answer) and v > 0 and p > 0]
         if len(cands) < n - 1:
             return None
         pick = rng.weighted_sample([p for _, p in cands], n - 1)
         return [format_number(v, decimals) for v in (round(answer), *(cands[i][0] for i in pick))]
-    # each number is printed once; reprinting the value a text denotes gives the same text
-    texts = [format_number(answer, decimals)] + [format_number(prior.draw(rng), decimals) for _ in range(n - 1)]
-    chosen = [float(t) for t in texts]  # as `rounded`
-    for i, a in enumerate(chosen):  # plain loops: generator expressions cost more than these few pairs
-        if a <= 0:
-            return None
-        for b in chosen[i + 1:]:
-            if abs(a - b) < min_gap_rel * min(a, b):
-                return None
-    return texts
+    text = format_number(answer, decimals)
+    if float(text) <= 0:
+        return None
+    table = prior.printed(decimals, min_gap_rel, n - 1)
+    fits, levels = table.fit(text)
+    if fits == 0 or rng.below(table.fit_max) >= fits:
+        return None
+    return [text, *table.draw_fitting(levels, rng)]

@@ -1,12 +1,13 @@
 """Number formatting and multiple-choice balance."""
 
+import itertools
 from collections import Counter
 
 import numpy as np
 import pytest
 
 from builder.qa.slot_rng import SlotRandom
-from builder.qa.choices import AnswerPrior, numeric_options, shuffle_options
+from builder.qa.choices import AnswerPrior, apart, numeric_options, shuffle_options
 from simsv_vsi.answers import _format_decimal, format_number, option_text
 from simsv_vsi.sampling import uniform_frame_indices
 
@@ -53,7 +54,7 @@ def test_numeric_options_rank_is_uniform_and_options_distinct():
     while sum(ranks.values()) < 3000:
         answer = prior.draw(rng)
         opts = numeric_options(answer, 1, prior, rng, 4, 0.15)
-        if opts is None:  # one draw, no retry: the caller asks another question
+        if opts is None:  # answer not kept: the caller asks another question
             empty += 1
             continue
         vals = [float(o) for o in opts]
@@ -63,6 +64,63 @@ def test_numeric_options_rank_is_uniform_and_options_distinct():
     # exchangeable options: the answer is the largest as often as the smallest
     assert all(abs(ranks[r] / 3000 - 0.25) < 0.04 for r in range(4)), ranks
     assert empty < 3 * 3000  # most draws give fair options for a wide prior
+
+
+def _narrow_prior() -> AnswerPrior:
+    """A category-like empirical prior: a dense middle, where few distractor sets fit."""
+    rng = np.random.default_rng(5)
+    return AnswerPrior(samples=tuple(np.round(np.exp(rng.normal(np.log(80), 0.25, 300)), 1).tolist()))
+
+
+def _brute_fits(table, answer: float) -> dict[tuple[int, ...], int]:
+    """Every fitting set of distractor indices with its weight, by enumeration."""
+    out = {}
+    for idx in itertools.combinations(range(len(table.values)), table.k):
+        vals = [table.values[i] for i in idx] + [answer]
+        if all(apart(a, b, table.gap) for a, b in itertools.combinations(vals, 2)):
+            out[idx] = int(np.prod([table.weights[i] for i in idx]))
+    return out
+
+
+def test_fitting_sets_are_counted_exactly():
+    table = _narrow_prior().printed(0, 0.15, 3)
+    assert table.fit_max == sum(_brute_fits(table, 1e9).values())  # an answer far away excludes nothing
+    for a in ("40", "62", "80", "81", "95", "140"):
+        assert table.fit(a)[0] == sum(_brute_fits(table, float(a)).values()), a
+
+
+def test_fitting_distractors_follow_their_conditional_distribution():
+    table = AnswerPrior(samples=(10, 10, 10, 12, 13, 15, 15, 18, 20, 24, 24, 24, 30, 36)).printed(0, 0.15, 3)
+    want = _brute_fits(table, 14.0)
+    fits, levels = table.fit("14")
+    assert fits == sum(want.values()) and len(want) > 10
+    rng, n = SlotRandom.from_entropy(3), 20000
+    got = Counter(tuple(table.texts.index(t) for t in table.draw_fitting(levels, rng)) for _ in range(n))
+    assert set(got) <= set(want)  # only fitting sets, smallest value first
+    chi2 = sum((got[s] - n * w / fits) ** 2 / (n * w / fits) for s, w in want.items())
+    assert chi2 < 2 * len(want) + 30, chi2  # ~ dof for the right distribution; thousands if it were wrong
+
+
+def test_kept_options_are_exchangeable_for_a_narrow_prior():
+    """Answers drawn from the prior itself: the answer is no more often the middle value than
+    any other rank, although fitting sets around a middle answer are rarer (keeping every
+    answer and drawing a fitting set would make the answer the middle option too often)."""
+    prior = _narrow_prior()
+    rng = SlotRandom.from_entropy(4)
+    ranks, tried = Counter(), 0
+    while sum(ranks.values()) < 4000:
+        tried += 1
+        opts = numeric_options(prior.samples[rng.below(len(prior.samples))], 0, prior, rng, 4, 0.15)
+        if opts is not None:
+            vals = [float(o) for o in opts]
+            assert all(apart(a, b, 0.15) for a, b in itertools.combinations(vals, 2))
+            ranks[sorted(vals).index(vals[0])] += 1
+    assert all(abs(ranks[r] / 4000 - 0.25) < 0.03 for r in range(4)), ranks
+    # the one-draw rule: answer and 3 distractors drawn at once, kept when all fit
+    rows = np.random.default_rng(6).choice(np.asarray(prior.samples), (20000, 4)).tolist()
+    draw = [[float(format_number(x, 0)) for x in row] for row in rows]
+    one_draw = np.mean([all(apart(a, b, 0.15) for a, b in itertools.combinations(row, 2)) for row in draw])
+    assert 4000 / tried > 2.5 * one_draw, (4000 / tried, one_draw)  # same options, over 2.5x the yield
 
 
 def test_count_options_are_distinct_integers():
