@@ -55,16 +55,22 @@ def start_rooms_rng(seed: int, house_index: int) -> np.random.Generator:
 
 
 def check_config(out: Path, cfg: BuildConfig) -> None:
-    """Write build_config.json, or refuse to resume into a folder built with other settings."""
+    """Write build_config.json, or refuse to resume into a folder built with other settings.
+    More houses with the same settings grow the corpus: each house has its own seeded streams,
+    so a grown corpus is the one a first run with the larger count would have built."""
     path = Path(out) / "build_config.json"
+    new = cfg.to_json()
     if path.exists():
         old = json.loads(path.read_text())
-        if old != cfg.to_json():
+        if old == new:
+            return
+        grows = {**old, "houses": new.get("houses")} == new and new["houses"] > old.get("houses", 0)
+        if not grows:
             raise ValueError(
-                f"{path}: this folder was built with other settings ({old}); use a new --out or the same settings"
+                f"{path}: this folder was built with other settings ({old}); use a new --out, the same settings, "
+                f"or only a larger --houses"
             )
-    else:
-        write_text_atomic(path, json.dumps(cfg.to_json(), indent=1, sort_keys=True))
+    write_text_atomic(path, json.dumps(new, indent=1, sort_keys=True))
 
 
 @dataclass

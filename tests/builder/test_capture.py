@@ -4,6 +4,7 @@ rerun, and a run killed with SIGKILL resumes to the same bytes as an uninterrupt
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -113,12 +114,30 @@ def test_kill_and_resume_gives_identical_bytes(corpus, tmp_path):
     assert digests(out) == digests(corpus)
 
 
-def test_other_settings_refused(corpus):
+@pytest.mark.parametrize("houses,seed", [("1", "6"), ("0", "5")])  # another seed; fewer houses
+def test_other_settings_refused(corpus, houses, seed):
+    before = digests(corpus)
     r = subprocess.run(
-        [sys.executable, "-m", "builder", "generate", "--houses", "2", "--seed", "5", "--out", str(corpus), *SMALL],
+        [sys.executable, "-m", "builder", "generate", "--houses", houses, "--seed", seed, "--out", str(corpus), *SMALL],
         capture_output=True, text=True,
     )
     assert r.returncode == 2 and "build_config.json" in r.stderr
+    assert digests(corpus) == before
+
+
+def test_more_houses_grow_the_corpus(corpus, tmp_path):
+    """A larger --houses builds only the new houses, and they are the houses a first run with
+    that count builds (here house 1 alone, through --shard 1/2)."""
+    grown = tmp_path / "grown"
+    shutil.copytree(corpus, grown)
+    r = run_generate(grown, "--houses", "2")
+    assert r.returncode == 0 and "1 already done" in r.stdout, r.stderr
+    assert json.loads((grown / "build_config.json").read_text())["houses"] == 2
+    fresh = tmp_path / "fresh"
+    assert run_generate(fresh, "--houses", "2", "--shard", "1/2").returncode == 0
+    got, want, first = digests(grown), digests(fresh), digests(corpus)
+    assert {k: v for k, v in got.items() if "house_000001" in k} == {k: v for k, v in want.items() if "house_000001" in k}
+    assert {k: v for k, v in got.items() if "house_000000" in k} == {k: v for k, v in first.items() if "house_000000" in k}
 
 
 @pytest.mark.parametrize("args,msg", [(["--shard", "3/2"], "--shard"), (["--shard", "x"], "--shard")])
