@@ -39,24 +39,13 @@ PRIORS_PATH = Path(__file__).with_name("answer_priors.json")
 
 @dataclass(frozen=True)
 class AnswerPrior:
-    """Quantiles of a positive continuous answer (interpolated in log space), or a pmf over
-    integers (`values`, `probs`)."""
+    """An answer distribution: quantiles of a positive continuous answer (interpolated in log
+    space), or equally likely samples (object sizes of a category; counts, each value repeated
+    as often as it was seen)."""
 
     quantiles: tuple[float, ...] = ()
-    values: tuple[int, ...] = ()
-    probs: tuple[float, ...] = ()
-    samples: tuple[float, ...] = ()  # an empirical distribution: draw one uniformly
+    samples: tuple[float, ...] = ()
     _printed: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # (decimals, gap, k) -> PrintedPrior
-
-    def draw(self, rng: SlotRandom) -> float:
-        if self.samples:
-            return float(self.samples[rng.below(len(self.samples))])
-        if self.values:
-            return float(self.values[rng.weighted_sample(self.probs, 1)[0]])
-        q = self._log_quantiles
-        u = rng.random() * (len(q) - 1)
-        i = min(int(u), len(q) - 2)
-        return math.exp(q[i] + (u - i) * (q[i + 1] - q[i]))
 
     @cached_property
     def _log_quantiles(self) -> list[float]:  # once per prior, not per draw
@@ -64,7 +53,7 @@ class AnswerPrior:
         return [math.log(x) for x in self.quantiles]
 
     def printed(self, decimals: int, min_gap_rel: float, k: int) -> "PrintedPrior":
-        """This continuous prior as the numbers it prints, for `k` distractors (built once)."""
+        """This prior as the numbers it prints, for `k` distractors (built once)."""
         key = (decimals, min_gap_rel, k)
         out = self._printed.get(key)
         if out is None:
@@ -160,8 +149,12 @@ class PrintedPrior:
 @lru_cache(maxsize=None)
 def answer_priors(path: str = str(PRIORS_PATH)) -> dict[str, AnswerPrior]:
     raw = json.loads(Path(path).read_text())
-    out = {k: AnswerPrior(tuple(v.get("quantiles", ())), tuple(v.get("values", ())), tuple(v.get("probs", ())))
-           for k, v in raw["types"].items()}
+    out = {}
+    for k, v in raw["types"].items():
+        if "counts" in v:  # a pmf over integers, as the number of times each value was seen
+            out[k] = AnswerPrior(samples=tuple(float(x) for x, c in zip(v["values"], v["counts"]) for _ in range(c)))
+        else:
+            out[k] = AnswerPrior(quantiles=tuple(v["quantiles"]))
     # Object sizes depend on the category named in the question, so their distractors come
     # from the sizes the house generator gives that category (`simsv qa-priors`).
     for cat, sizes in raw.get("object_size_by_category", {}).items():
@@ -187,12 +180,6 @@ def numeric_options(answer: float, decimals: int, prior: AnswerPrior, rng: SlotR
     """`n` printed numbers, the answer first, pairwise `min_gap_rel` apart; None when this
     answer is not kept (see the module docstring: kept with probability fit(a) / fit_max, so
     the options are distributed exactly as one draw of distractors that happened to fit)."""
-    if prior.values:  # counts: distinct integers drawn from the pmf without replacement
-        cands = [(v, p) for v, p in zip(prior.values, prior.probs) if v != round(answer) and v > 0 and p > 0]
-        if len(cands) < n - 1:
-            return None
-        pick = rng.weighted_sample([p for _, p in cands], n - 1)
-        return [format_number(v, decimals) for v in (round(answer), *(cands[i][0] for i in pick))]
     text = format_number(answer, decimals)
     if float(text) <= 0:
         return None

@@ -52,8 +52,7 @@ def measure_priors(records: pa.Table, source: str) -> dict:
         if t.decimals == 0 and t.unit is None:  # counts
             c = Counter(int(x) for x in xs)
             vals = sorted(c)
-            types[name] = {"values": vals, "probs": [round(c[v] / len(xs), 6) for v in vals]}
-            types[name]["probs"][-1] = round(1.0 - sum(types[name]["probs"][:-1]), 6)
+            types[name] = {"values": vals, "counts": [c[v] for v in vals]}  # exact: options are counted in integers
         else:
             q = np.quantile(np.asarray(xs), QUANTILES)
             types[name] = {"quantiles": [round(float(max(v, 10 ** -t.decimals)), 6) for v in q]}

@@ -5,7 +5,7 @@ methods are not promised to give the same streams across releases).
 A slot's key is a 64-bit hash of its entropy (global seed, house, trajectory, type, format,
 slot): starting from 0, each int x folds in as h = mix64((h ^ x) + GAMMA). Word k of its stream
 (k = 0, 1, ...) is mix64(key + (k + 1) * GAMMA), all mod 2**64, which is SplitMix64 seeded with
-the key. Draws (`below`, `random`, `permutation`, `sample`, `weighted_sample`) are built on
+the key. Draws (`below`, `random`, `permutation`, `sample`) are built on
 those words by the rules written out below.
 
 Speed: the keys and the first WORDS words of every slot of a trajectory are computed at once
@@ -107,25 +107,6 @@ class SlotRandom:
             j = i + self.below(n - i)
             a[i], a[j] = a[j], a[i]
         return a[:k]
-
-    def weighted_sample(self, weights: list[float], k: int) -> list[int]:
-        """k distinct indices, each drawn with probability proportional to its weight among
-        those not yet drawn (a zero weight is never drawn)."""
-        w = [float(x) for x in weights]
-        if k > sum(1 for x in w if x > 0):
-            raise ValueError(f"weighted_sample: {k} draws from {sum(1 for x in w if x > 0)} positive weights")
-        out = []
-        for _ in range(k):
-            u, acc, pick = self.random() * sum(w), 0.0, None
-            for i, x in enumerate(w):
-                if x > 0:
-                    pick = i  # the last positive weight catches u lost to rounding
-                    acc += x
-                    if u < acc:
-                        break
-            out.append(pick)
-            w[pick] = 0.0
-        return out
 
 
 class SlotStreams:

@@ -101,15 +101,3 @@ def test_sample_is_distinct_and_uniform():
     assert sorted(rng.sample(4, 4)) == [0, 1, 2, 3]
     with pytest.raises(ValueError):
         rng.sample(3, 4)
-
-
-def test_weighted_sample_follows_the_weights_and_never_draws_zero():
-    rng = SlotRandom.from_entropy(6)
-    weights = [0.5, 0.0, 0.3, 0.2]
-    counts = Counter(rng.weighted_sample(weights, 1)[0] for _ in range(20000))
-    assert counts[1] == 0
-    assert chi2(counts, [0, 2, 3], {i: 20000 * w for i, w in enumerate(weights)}) < CHI2_999[2]
-    pairs = [rng.weighted_sample(weights, 3) for _ in range(500)]
-    assert all(sorted(p) == [0, 2, 3] for p in pairs)  # without replacement: all three positive ones
-    with pytest.raises(ValueError):
-        rng.weighted_sample(weights, 4)

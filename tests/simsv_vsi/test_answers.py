@@ -1,13 +1,14 @@
 """Number formatting and multiple-choice balance."""
 
 import itertools
+import json
 from collections import Counter
 
 import numpy as np
 import pytest
 
 from builder.qa.slot_rng import SlotRandom
-from builder.qa.choices import AnswerPrior, apart, numeric_options, shuffle_options
+from builder.qa.choices import AnswerPrior, answer_priors, apart, numeric_options, shuffle_options
 from simsv_vsi.answers import _format_decimal, format_number, option_text
 from simsv_vsi.sampling import uniform_frame_indices
 
@@ -49,10 +50,11 @@ def test_letters_are_uniform_and_answer_kept():
 
 def test_numeric_options_rank_is_uniform_and_options_distinct():
     prior = AnswerPrior(quantiles=tuple(np.geomspace(0.3, 9.0, 21)))
+    answers = _pool(prior.printed(1, 0.15, 3))
     rng = SlotRandom.from_entropy(1)
     ranks, empty = Counter(), 0
     while sum(ranks.values()) < 3000:
-        answer = prior.draw(rng)
+        answer = answers[rng.below(len(answers))]  # a draw from the prior itself
         opts = numeric_options(answer, 1, prior, rng, 4, 0.15)
         if opts is None:  # answer not kept: the caller asks another question
             empty += 1
@@ -123,13 +125,37 @@ def test_kept_options_are_exchangeable_for_a_narrow_prior():
     assert 4000 / tried > 2.5 * one_draw, (4000 / tried, one_draw)  # same options, over 2.5x the yield
 
 
-def test_count_options_are_distinct_integers():
-    prior = AnswerPrior(values=(1, 2, 3, 4, 5), probs=(0.4, 0.3, 0.15, 0.1, 0.05))
+def _pool(table) -> list[float]:
+    """A printed prior's values, each repeated by its weight (one uniform pick is one draw)."""
+    return [v for v, w in zip(table.values, table.weights) for _ in range(w)]
+
+
+def test_count_options_are_fair_for_a_skewed_count_distribution():
+    """Most counts are 1, yet a blind model that answers "1" whenever it is offered is right
+    only 1 time in 4: the answer is kept in proportion to the sets that fit around it."""
+    prior = AnswerPrior(samples=(1.0,) * 60 + (2.0,) * 25 + (3.0,) * 10 + (4.0,) * 5 + (5.0,) * 3)
     rng = SlotRandom.from_entropy(2)
-    for answer in (1, 2, 5, 7):
+    offered = right = 0
+    while offered < 3000:
+        answer = prior.samples[rng.below(len(prior.samples))]
         opts = numeric_options(answer, 0, prior, rng)
-        assert opts[0] == str(answer) and len(set(opts)) == 4 and all(o.isdigit() for o in opts)
-    assert numeric_options(1, 0, AnswerPrior(values=(1, 2), probs=(0.5, 0.5)), rng) is None
+        if opts is None:
+            continue
+        assert opts[0] == format_number(answer, 0) and len(set(opts)) == 4 and all(o.isdigit() for o in opts)
+        if "1" in opts:
+            offered += 1
+            right += opts[0] == "1"
+    assert abs(right / offered - 0.25) < 0.03, right / offered
+    assert numeric_options(1, 0, AnswerPrior(samples=(1.0, 2.0)), rng) is None  # no four values: no options
+
+
+def test_priors_file_counts_load_as_samples(tmp_path):
+    path = tmp_path / "priors.json"
+    path.write_text(json.dumps({"types": {"object_counting": {"values": [1, 2, 4], "counts": [3, 2, 1]},
+                                          "room_size_estimation": {"quantiles": [5.0, 10.0, 30.0]}}}))
+    priors = answer_priors(str(path))
+    assert priors["object_counting"].samples == (1.0, 1.0, 1.0, 2.0, 2.0, 4.0)
+    assert priors["room_size_estimation"].quantiles == (5.0, 10.0, 30.0)
 
 
 def test_uniform_frame_indices_are_linspace_truncated():
