@@ -21,6 +21,9 @@ class QuestionType:
     decimals: int = 0  # how numeric answers and options are printed
     formats: tuple[str, ...] = ("mc",)  # "oe" open-ended, "mc" multiple choice
     num_options: int = 4
+    # the question lists the options, as "{choice_a}, {choice_b}, {choice_c}, {choice_d}" in
+    # letter order (so moving an option moves its name in the question too)
+    options_in_question: bool = False
 
 
 _NUM = ("oe", "mc")
@@ -51,7 +54,7 @@ QUESTION_TYPES: dict[str, QuestionType] = {t.name: t for t in [
         "Measuring from the closest point of each object, which of these objects ({choice_a}, "
         "{choice_b}, {choice_c}, {choice_d}) is the closest to the {category}?\nIf there are "
         "multiple instances of an object category, measure to the closest.",
-        "choice", "video"),
+        "choice", "video", options_in_question=True),
     QuestionType(
         "object_rel_direction_easy",
         "If I am standing by the {positioning_object} and facing the {orienting_object}, is the "
@@ -87,7 +90,7 @@ QUESTION_TYPES: dict[str, QuestionType] = {t.name: t for t in [
         "obj_spatiotemporal_distance",
         "Which of the these objects ({choice_a}, {choice_b}, {choice_c}, {choice_d}) is the closest "
         "to the ego-position at the last frame in the video?",
-        "choice", "video"),
+        "choice", "video", options_in_question=True),
 ]}
 
 DIRECTION_CLASSES = {

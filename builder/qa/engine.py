@@ -120,7 +120,7 @@ def _record(view: TrajectoryView, scope: Scope, qt: QuestionType, fmt: str, slot
     else:
         answer_value = cand.choices[0]
         options, answer = shuffle_options(cand.choices, 0, rng)
-        if cand.choices_in_question:
+        if qt.options_in_question:
             fields = {**fields, **{f"choice_{'abcd'[k]}": option_text(o) for k, o in enumerate(options)}}
     question = qt.template.format(**fields)
     return QARecord(

@@ -61,7 +61,7 @@ class ClosestPool(Pool):
             objs.insert(0, ObjectRef("reference", o.category, [o.instance_id]))
         else:
             evidence["camera_last_frame"] = [round(float(v), 6) for v in view.camera[self.scope.end - 1]]
-        return Candidate(key, fields, objs, evidence, choices=labels, choices_in_question=True)
+        return Candidate(key, fields, objs, evidence, choices=labels)
 
     def _name(self, fam: str) -> str:
         members = self.members[fam]

@@ -28,8 +28,6 @@ class Candidate:
     value: float | None = None  # numeric types: the exact value
     choices: list[str] | None = None  # choice types: option texts, the correct one first
     cls: str = ""  # answer class, balanced across slots (e.g. "left")
-    # the question lists the options as {choice_a}..{choice_d}, in the options' letter order
-    choices_in_question: bool = False
 
 
 class Pool:
