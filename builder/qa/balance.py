@@ -22,7 +22,6 @@ A record's letter thus depends on which records the corpus keeps, as its being k
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections import Counter, defaultdict
 
@@ -45,7 +44,8 @@ def _u(seed: int, rid: str) -> int:
 
 def balance_answers(records: list[QARecord], seed: int) -> tuple[list[QARecord], Counter]:
     """The records with every BALANCED_TYPES answer class cut to the same count, categories
-    thinned to chance and correct letters dealt evenly; and how many were dropped per type."""
+    thinned to chance and correct letters dealt evenly (the kept records' options are changed in
+    place); and how many were dropped per type."""
     groups: dict[tuple[str, str], dict[str, list[QARecord]]] = defaultdict(lambda: defaultdict(list))
     for r in records:
         if r.question_type in BALANCED_TYPES:
@@ -125,33 +125,32 @@ def _balance_categories(records: list[QARecord], seed: int) -> tuple[list[QAReco
 
 
 def _deal_letters(records: list[QARecord], seed: int) -> list[QARecord]:
-    """The records with each multiple-choice type's correct letters dealt in turn over its
-    records in hash order (see the module docstring); open-ended records as they are."""
-    groups: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for i, r in enumerate(records):
+    """`records`, each multiple-choice type's correct letters dealt in turn over its records in
+    hash order (see the module docstring). Records are changed in place: a copy of each costs
+    more than the whole deal."""
+    groups: dict[tuple[str, int], list[QARecord]] = defaultdict(list)
+    for r in records:
         if r.options is not None:
-            groups[r.question_type, len(r.options)].append(i)
-    out = list(records)
-    for (qtype, _), idx in groups.items():
+            groups[r.question_type, len(r.options)].append(r)
+    for (qtype, k), group in groups.items():
         in_question = QUESTION_TYPES[qtype].options_in_question
-        idx.sort(key=lambda i: (_u(seed, f"letter:{records[i].id}"), records[i].id))
-        for turn, i in enumerate(idx):
-            out[i] = _move_answer(records[i], turn % len(records[i].options), in_question)
-    return out
+        group.sort(key=lambda r: (_u(seed, f"letter:{r.id}"), r.id))
+        for turn, r in enumerate(group):
+            _move_answer(r, turn % k, in_question)
+    return records
 
 
-def _move_answer(r: QARecord, to: int, in_question: bool) -> QARecord:
-    """`r` with its correct option swapped with the option at position `to`."""
+def _move_answer(r: QARecord, to: int, in_question: bool) -> None:
+    """Swap `r`'s correct option with the option at position `to`."""
     at = LETTERS.index(r.answer)
     if at == to:
-        return r
+        return
     old = [option_text(o) for o in r.options]
     new = list(old)
     new[at], new[to] = old[to], old[at]
-    question = r.question
     if in_question:  # the names are listed in letter order: move them the same way
         listed = ", ".join(old)
-        if question.count(listed) != 1:
+        if r.question.count(listed) != 1:
             raise ValueError(f"{r.id}: question does not list its options once as {listed!r}")
-        question = question.replace(listed, ", ".join(new))
-    return dataclasses.replace(r, options=letter_options(new), answer=LETTERS[to], question=question)
+        r.question = r.question.replace(listed, ", ".join(new))
+    r.options, r.answer = letter_options(new), LETTERS[to]
