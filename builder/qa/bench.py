@@ -26,6 +26,22 @@ def _pass(corpus: Path, houses: list[Path], cfg: QAConfig, workers: int) -> int:
     return n
 
 
+def reference_loop_ms(repeats: int = 3) -> float:
+    """The machine's speed right now: the least time, in ms, of a fixed pure-Python loop (dict
+    stores and integer arithmetic, as the QA engine does). On the shared 2-core machines this is
+    measured on it drifts by a third within minutes, and QA rates drift with it: figures taken
+    at different times compare after scaling by this."""
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        d, s = {}, 0
+        for i in range(1_000_000):
+            d[i & 1023] = s
+            s += i * 3 % 7
+        best = min(best, time.perf_counter() - t0)
+    return 1000 * best
+
+
 def _no_mesh(asset_id: str):
     raise RuntimeError("geometry.npz missing: the benchmark reads stored metadata only")
 
@@ -38,6 +54,7 @@ def bench_qa(corpus: Path, repeats: int = 3, workers: int = 1, cfg: QAConfig | N
     if missing:
         raise FileNotFoundError(f"{missing[0] / 'geometry.npz'}: missing; run `simsv qa --corpus {corpus}` once first")
     lines = []
+    before = reference_loop_ms()
     for w in sorted({1, workers}):
         rates, cpu = [], []
         for _ in range(repeats):
@@ -50,4 +67,6 @@ def bench_qa(corpus: Path, repeats: int = 3, workers: int = 1, cfg: QAConfig | N
         if w == 1:  # CPU time swings less than wall time on a shared machine: the figure to compare code by
             line += f"   (CPU {1000 * statistics.median(cpu):.0f} ms a pass, least {1000 * min(cpu):.0f})"
         lines.append(line)
+    lines.append(f"  machine: reference loop {before:.0f} ms before, {reference_loop_ms():.0f} ms after "
+                 "(pure Python; rates scale inversely with it)")
     return "\n".join([f"bench qa: {len(houses)} houses, {n} records per pass, {repeats} passes", *lines])

@@ -261,3 +261,4 @@ def test_bench_qa_counts_the_records_simsv_qa_writes(corpus):
     assert int(re.search(r"(\d+) records per pass", out).group(1)) == written > 0
     assert re.search(r"1 process +: median +\d+ records/s .*\(CPU \d+ ms a pass", out), out
     assert re.search(r"2 processes: median +\d+ records/s", out), out
+    assert re.search(r"machine: reference loop \d+ ms before, \d+ ms after", out), out
