@@ -56,14 +56,16 @@ def bench_load(folder: Path, config: str = "3q", frames: int = 32, rows: int = 6
 
     from simsv_vsi.sampling import sample_video
 
-    ds = load_dataset(str(folder), config, split="train", download_mode="force_redownload")  # no stale cache
-    n = min(rows, ds.num_rows)
-    sample_video(ds[0]["video"], frames)  # warm-up: imports, first open
-    t0 = time.perf_counter()
-    shape = None
-    for i in range(n):
-        shape = tuple(sample_video(ds[i]["video"], frames).shape)
-    dt = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as cache:  # no other folder's cache (see build.summary)
+        ds = load_dataset(str(folder), config, split="train", cache_dir=cache)
+        n = min(rows, ds.num_rows)
+        sample_video(ds[0]["video"], frames)  # warm-up: imports, first open
+        t0 = time.perf_counter()
+        shape = None
+        for i in range(n):
+            shape = tuple(sample_video(ds[i]["video"], frames).shape)
+        dt = time.perf_counter() - t0
+        del ds
     return (f"bench load: {folder} config {config}, {n} rows x {frames} frames {shape[2]}x{shape[3]}, one process\n"
             f"  {n * frames / dt:8.1f} frames/s   {n / dt:6.2f} rows/s")
 

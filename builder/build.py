@@ -58,14 +58,19 @@ def build(preset: str, out: Path, seed: int = 0, workers: int = 1, show_progress
 
 def summary(folder: Path, n_records: int) -> str:
     """Load the folder back the way users will, and say what is in it."""
+    import tempfile
+
     from datasets import Video, load_dataset
 
-    # force_redownload: `datasets` can reuse the Arrow cache of an identical folder built at
-    # another path, whose video paths may be gone
-    ds = load_dataset(str(folder), "3q", download_mode="force_redownload")
-    splits = ", ".join(f"{k} {v.num_rows}" for k, v in ds.items())
-    first = next(iter(ds.values())).cast_column("video", Video(decode=False))
-    example = first[0] if first.num_rows else None
+    # a cache of its own: `datasets` keys a local folder's cache by folder name and config, so
+    # another sims-vsi folder loaded before (other videos, other split sizes) would be reused
+    # or, with force_redownload, fail the split-size check against its sizes
+    with tempfile.TemporaryDirectory() as cache:
+        ds = load_dataset(str(folder), "3q", cache_dir=cache)
+        splits = ", ".join(f"{k} {v.num_rows}" for k, v in ds.items())
+        first = next(iter(ds.values())).cast_column("video", Video(decode=False))
+        example = first[0] if first.num_rows else None
+        del ds, first  # their Arrow files live in the cache about to go
     lines = [f"built {folder}: {n_records} QA records; load_dataset(\"{folder}\", \"3q\") -> {splits}"]
     if example:
         lines.append(f"  e.g. [{example['question_type']}] {example['question'].splitlines()[0]}"

@@ -18,7 +18,13 @@ once. With `folds=None` (or 0/1) the models are trained on the train houses of
   (one-hot), its offset from the options' mean log value and that offset squared, the first
   two also crossed with the question n-grams. For oe, a ridge regression of the log answer
   on the question n-grams (shifted so its train residuals have median 0), scored by MRA
-  against the median's.
+  against the median's;
+- a name-rates model (mc): per option, how often it won when offered on the train houses,
+  counted per object the question names (its role and category: "start: bed", "reference:
+  sofa") and once with no name; options are scored by the sum of log (wins + 1) / (chance
+  wins + 1) and the best is picked. It sees what the question says, as the text model does,
+  but cannot be regularised away from a sparse association: routes that start at a bed
+  turning left 60 % of the time.
 
 Question n-grams present in every train question of a type are left out (constants, already
 covered by the un-crossed features), features equal on all options of a question are dropped
@@ -95,6 +101,11 @@ def audit(records: pa.Table, seed: int = 0, tolerance_points: float = DEFAULT_TO
     """
     cols = {c: records.column(c).to_pylist() for c in
             ("id", "house_id", "question_type", "format", "question", "options", "answer", "answer_value")}
+    # the objects the question names (options excluded: a closest-type's choice roles are in
+    # answer order); a table without the column gets name rates with no names
+    objects = records.column("objects").to_pylist() if "objects" in records.column_names else [None] * records.num_rows
+    cols["named"] = [tuple(sorted((o["role"], o["category"]) for o in objs or () if not o["role"].startswith("choice_")))
+                     for objs in objects]
     n = records.num_rows
     order = sorted(range(n), key=lambda i: tuple(_sort_key(cols[c][i]) for c in cols))
     rows = [{c: cols[c][i] for c in cols} for i in order]
@@ -169,14 +180,15 @@ def audit_markdown(report: dict) -> str:
         f"**{len(s['failed'])} of {s['mc_checked']} multiple-choice types fail**"
         + (": " + ", ".join(f"`{k}`" for k in s["failed"]) if s["failed"] else "."),
         "",
-        "| type | fmt | n train | n held-out | chance | majority | text model | blind − chance | verdict |",
-        "|---|---|--:|--:|--:|--:|--:|--:|---|",
+        "| type | fmt | n train | n held-out | chance | majority | text model | name rates | blind − chance | verdict |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for t in report["types"].values():
         maj, tm, v = t["majority"], t["text_model"], t["verdict_detail"]
         if t["format"] == "mc":
             chance = _num(t["chance"], 1)
             m, c = _num(maj.get("accuracy"), 1), _num(tm.get("accuracy"), 1)
+            nr = _num(t.get("name_rates", {}).get("accuracy"), 1)
             if v.get("blind_minus_chance") is None:
                 gap = "—"
             else:
@@ -188,11 +200,11 @@ def audit_markdown(report: dict) -> str:
             chance = "—"
             m = "MRA " + _num(maj.get("mra"), 1) if maj.get("mra") is not None else "—"
             c = "MRA " + _num(tm.get("mra"), 1) if tm.get("mra") is not None else "—"
-            gap = "—"
+            gap = nr = "—"
             g = tm.get("minus_majority")
             verdict = f"n/a (ridge {g:+.1f} MRA vs median)" if g is not None else "n/a"
         out.append(f"| {t['question_type']} | {t['format']} | {t['n_train']} | {t['n_held_out']} | "
-                   f"{chance} | {m} | {c} | {gap} | {verdict} |")
+                   f"{chance} | {m} | {c} | {nr} | {gap} | {verdict} |")
     out += ["", "blind − chance: the better blind baseline's held-out accuracy minus chance; ± is "
             "1.96 standard errors of a guesser's accuracy on that many held-out questions, the gap "
             "that luck alone reaches 1 time in 40. \"within noise\": over the tolerance but not "
@@ -230,6 +242,8 @@ def audit_markdown(report: dict) -> str:
                 out.append(f"- text model: held-out {_num(tm['accuracy'], 1)} (train {_num(tm['train_accuracy'], 1)}), "
                            f"L2 {tm['l2']:g}, {tm['n_features']} features, {tm['iterations']} iterations"
                            + (" (per fold: most common L2, mean features, most iterations)" if k else ""))
+            if t.get("name_rates"):
+                out.append(f"- name rates: held-out {_num(t['name_rates']['accuracy'], 1)}")
         else:
             q = d.get("quantiles")
             if q:
@@ -254,7 +268,7 @@ def audit_markdown(report: dict) -> str:
 def _audit_mc(qtype: str, recs: list[dict], fold: list[int], seed: int, tolerance: float) -> dict:
     """`fold`: per record, the fold it is scored in (by models fitted on every other record's
     house), or -1 for a record only ever trained on."""
-    questions, texts, correct, folds, houses = [], [], [], [], []
+    questions, texts, correct, folds, houses, named = [], [], [], [], [], []
     skipped = mismatch = 0
     for r, f in zip(recs, fold):
         opts = r["options"]
@@ -269,6 +283,7 @@ def _audit_mc(qtype: str, recs: list[dict], fold: list[int], seed: int, toleranc
         correct.append(c)
         folds.append(f)
         houses.append(r["house_id"])
+        named.append((("", ""), *r.get("named", ())))
         mismatch += r["answer_value"] is not None and r["answer_value"] != ts[c]
     correct_a = np.asarray(correct, np.int64)
     fold_a = np.asarray(folds, np.int64)
@@ -304,6 +319,7 @@ def _audit_mc(qtype: str, recs: list[dict], fold: list[int], seed: int, toleranc
     chance = 100 * float(np.mean(1.0 / k[held_a]))
     maj_pred = np.zeros(len(texts), np.int64)
     pred = np.zeros(len(texts), np.int64)
+    name_pred = np.zeros(len(texts), np.int64)
     offered = np.zeros(len(texts), bool)
     tops, lams, tried, n_feats, iters = [], [], [], [], []
     train_hits = train_n = 0
@@ -317,6 +333,7 @@ def _audit_mc(qtype: str, recs: list[dict], fold: list[int], seed: int, toleranc
             ts = texts[i]
             offered[i] = top_text in ts
             maj_pred[i] = ts.index(top_text) if top_text in ts else min(top_letter, len(ts) - 1)
+        name_pred[test] = _name_rates(named, texts, correct_a, train, test)
         # text-only conditional logit
         design = _mc_design(questions, texts, values, train)
         design["correct"] = correct_a
@@ -343,17 +360,42 @@ def _audit_mc(qtype: str, recs: list[dict], fold: list[int], seed: int, toleranc
                   "l2_inner_nll": tried if len(fold_ids) > 1 else tried[0],
                   "n_features": int(round(float(np.mean(n_feats)))), "iterations": max(iters)}
 
-    best_name, best_acc = ("text_model", acc) if acc > maj_acc else ("majority", maj_acc)
+    name_acc = 100 * float(np.mean(name_pred[held_a] == correct_a[held_a]))
+    name_rates = {"accuracy": _r(name_acc), "minus_chance": _r(name_acc - chance), "se": _r(_se(name_acc, n_held))}
+    best_name, best_acc = max([("majority", maj_acc), ("text_model", acc), ("name_rates", name_acc)],
+                              key=lambda x: x[1])
     gap = best_acc - chance
     # the spread of a blind guesser's held-out accuracy around chance: what the gap can be by luck
     p0 = 1.0 / k[held_a]
     null_se = 100 * math.sqrt(float(np.sum(p0 * (1 - p0)))) / n_held
-    out.update(chance=_r(chance), majority=majority, text_model=text_model,
+    out.update(chance=_r(chance), majority=majority, text_model=text_model, name_rates=name_rates,
                verdict="pass" if gap <= tolerance else "fail",
                verdict_detail={"blind_best": best_name, "blind_accuracy": _r(best_acc),
                                "blind_minus_chance": _r(gap), "se": _r(_se(best_acc, n_held)),
                                "null_se": _r(null_se), "significant": bool(gap > 1.96 * null_se),
                                "tolerance_points": float(tolerance)})
+    return out
+
+
+def _name_rates(named: list[tuple], texts: list[list[str]], correct: np.ndarray, train: np.ndarray,
+                test: np.ndarray) -> np.ndarray:
+    """The name-rates model's pick (an option index) for each `test` record (module docstring):
+    wins and chance wins of (name, option text) counted on `train` records."""
+    wins: dict = {}
+    chance: dict = {}
+    for i in np.flatnonzero(train):
+        p = 1.0 / len(texts[i])
+        for j, t in enumerate(texts[i]):
+            for name in named[i]:
+                chance[name, t] = chance.get((name, t), 0.0) + p
+                if j == correct[i]:
+                    wins[name, t] = wins.get((name, t), 0) + 1
+    idx = np.flatnonzero(test)
+    out = np.zeros(len(idx), np.int64)
+    for k, i in enumerate(idx):
+        scores = [sum(math.log((wins.get((name, t), 0) + 1) / (chance.get((name, t), 0.0) + 1)) for name in named[i])
+                  for t in texts[i]]
+        out[k] = int(np.argmax(scores))  # ties: the first letter (letters are dealt evenly)
     return out
 
 

@@ -28,7 +28,8 @@ def make_table(rows: list[dict]) -> pa.Table:
             "id": f"{r['question_type']}-{r['format']}-{i:06d}", "house_id": house, "house_index": r["house"],
             "trajectory": 0, "video_id": f"{house}-t0", "video": f"videos/{house}-t0.mp4", "room_id": None,
             "frame_start": 0, "frame_end": 64, "fps": 8.0, "question_type": r["question_type"],
-            "format": r["format"], "question": r["question"], "unit": None, "objects": [], "evidence": "{}",
+            "format": r["format"], "question": r["question"], "unit": None, "objects": r.get("objects", []),
+            "evidence": "{}",
             "seed": 0,
         }
         if r["format"] == "mc":
@@ -282,3 +283,26 @@ def test_chi2_survival():
     assert _chi2_sf(5.991464547107979, 2) == pytest.approx(0.05, abs=1e-9)
     assert _chi2_sf(7.814727903251178, 3) == pytest.approx(0.05, abs=1e-9)
     assert _chi2_sf(0.0, 3) == pytest.approx(1.0)
+
+
+def test_name_rates_catch_what_follows_from_a_named_object():
+    """Routes from the bed turn left 70 % of the time, from anything else at random: counting
+    wins per named start object finds it on held-out houses; with no such tie it finds nothing."""
+    rng = np.random.default_rng(3)
+    turns = ["turn left", "turn right", "turn back"]
+
+    def rows(tied: bool) -> list[dict]:
+        out = []
+        for i in range(1200):
+            start = CATEGORIES[rng.integers(len(CATEGORIES))]
+            ans = "turn left" if tied and start == "bed" and rng.random() < 0.7 else turns[rng.integers(3)]
+            opts = list(rng.permutation(turns))
+            out.append({"question_type": "route_planning", "format": "mc", "house": i % N_HOUSES,
+                        "question": f"You are a robot beginning at the {start}.", "options": opts,
+                        "correct": opts.index(ans), "objects": [{"role": "start", "category": start, "instance_ids": [1]}]})
+        return out
+
+    tied = row_of(audit(make_table(rows(True))), "route_planning/mc")
+    free = row_of(audit(make_table(rows(False))), "route_planning/mc")
+    assert tied["name_rates"]["minus_chance"] > 3 and abs(free["name_rates"]["minus_chance"]) < 3
+    assert "| name rates |" in audit_markdown(audit(make_table(rows(True))))

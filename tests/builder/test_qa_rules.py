@@ -217,12 +217,12 @@ def test_route_answers_are_balanced_per_number_of_turns():
     rarest class (one pool for both would cut the common one-turn answers to two-turn counts)."""
     from collections import Counter
 
-    from builder.qa.balance import balance_answers
+    from builder.qa.balance import cut_classes
 
     counts = {"turn back": 90, "turn left": 60, "turn right": 50, "turn back, turn back": 30,
               "turn left, turn back": 20, "turn right, turn right": 25}
     recs = [_rec(k, "route_planning", a) for k, a in enumerate(a for a, n in counts.items() for _ in range(n))]
-    kept, dropped = balance_answers(recs, seed=0)
+    kept, dropped = cut_classes(recs, seed=0)  # routes are thinned per start object afterwards
     assert Counter(r.answer_value for r in kept) == {"turn back": 50, "turn left": 50, "turn right": 50,
                                                      "turn back, turn back": 20, "turn left, turn back": 20,
                                                      "turn right, turn right": 20}
@@ -246,6 +246,26 @@ def test_category_that_always_wins_is_thinned():
     offered = [r for r in kept if any(o.endswith("sofa") for o in r.options)]
     share = Counter(r.answer_value for r in offered)["sofa"] / len(offered)
     assert len(offered) > 200 and share < 0.33  # was 60 %; chance is 25 %
+
+
+def test_route_that_follows_from_its_start_is_thinned():
+    """Routes from the bed turn left 70 % of the time (layouts are regular): a blind model that
+    reads "beginning at the bed" would learn it, so such routes are thinned to chance."""
+    from collections import Counter
+
+    from builder.qa.balance import balance_answers
+
+    rng = np.random.default_rng(0)
+    turns = ["turn left", "turn right", "turn back"]
+    recs = []
+    for i in range(1500):
+        start = ["bed", "sofa", "desk"][i % 3]
+        ans = "turn left" if start == "bed" and rng.random() < 0.7 else turns[rng.integers(3)]
+        opts = [ans, *[t for t in turns if t != ans]]
+        recs.append(_rec(i, "route_planning", ans, [f"{'ABC'[k]}. {t}" for k, t in enumerate(opts)], [("start", start, [1])]))
+    kept, _ = balance_answers(recs, seed=0)
+    from_bed = Counter(r.answer_value for r in kept if r.objects[0].category == "bed")
+    assert sum(from_bed.values()) > 150 and from_bed["turn left"] / sum(from_bed.values()) < 0.42  # was 80 %; chance 33 %
 
 
 def test_thinning_spares_a_fair_generator():

@@ -119,3 +119,24 @@ def test_model_card_fills_every_field():
                       {"learning rate": "1e-6", "global batch": 32}, {"VSI-Bench": 44.4})
     assert "{" not in card.split("---", 2)[2] and "| learning rate | 1e-6 |" in card and "| VSI-Bench | 44.4 |" in card
     assert "Not evaluated yet." in model_card("m", "b", "d", "3q", 32, {})
+
+
+def test_build_summary_ignores_another_folder_of_the_same_name(hub_folder, tmp_path, monkeypatch):
+    """`datasets` keys a local folder's cache by its name and config: after another
+    "sims-vsi" folder was loaded, `simsv build`'s closing load reused its cache (or, forced to
+    redownload, failed the split-size check against it). The summary must report this folder."""
+    import shutil
+
+    import datasets
+    import pyarrow.parquet as pq
+
+    from builder.build import summary
+
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path / "hf"))  # the default cache
+    load_dataset(str(hub_folder), "3q")  # the other folder, cached under "sims-vsi"
+    other = tmp_path / "b" / "sims-vsi"
+    shutil.copytree(hub_folder, other)
+    path = other / "data" / "qa_3q_train.parquet"
+    table = pq.read_table(path)
+    pq.write_table(table.slice(0, table.num_rows - 1), path)  # one record fewer
+    assert f"train {table.num_rows - 1}" in summary(other, 0)
