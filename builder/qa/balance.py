@@ -31,7 +31,7 @@ from simsv_vsi.records import QARecord
 
 # types whose answers a blind model could tie to the names it reads: a category should win as
 # often as chance says when it is offered (for appearance order: come first), and a route's
-# answer should not follow from where it starts or ends (house layouts are regular: on 80
+# answer should not follow from where it starts (house layouts are regular: on 80
 # houses, win rates per start object alone beat chance by 5.9 points on held-out houses)
 CATEGORY_TYPES = ("object_rel_distance", "obj_spatiotemporal_distance", "obj_appearance_order", "route_planning")
 CATEGORY_ROUNDS = 2
