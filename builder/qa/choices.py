@@ -1,6 +1,7 @@
 """Multiple-choice options that do not give the answer away.
 
-Letters: options are shuffled uniformly, so the correct letter is uniform over positions.
+Letters: options are shuffled uniformly here; once the corpus is balanced, `balance.py` deals
+the correct letters so each is right equally often.
 
 Numeric distractors are drawn from the type's answer distribution (`answer_priors.json`,
 measured on a reference corpus), not as multiples of the answer. If every option is a draw from
