@@ -103,16 +103,15 @@ def cmd_qa(a) -> int:
 def cmd_qa_priors(a) -> int:
     from builder.io import write_text_atomic
     from builder.assets.catalog import default_catalog
-    from builder.qa.priors import measure_priors, placed_sizes, priors_json
-    from builder.qa.run import generate_corpus_qa
-    from simsv_vsi.records import read_records
+    from builder.qa import priors as p
+    from builder.qa.run import load_qa_config
 
-    corpus = Path(a.corpus)
-    generate_corpus_qa(corpus, _qa_config(a), formats=("oe",), clips=False, show_progress=not a.quiet)
-    priors = measure_priors(read_records(corpus / "qa" / "records.parquet"), a.source or corpus.name)
-    priors["object_size_by_category"] = placed_sizes(default_catalog())
-    write_text_atomic(Path(a.out), priors_json(priors))
-    print(f"answer priors of {', '.join(priors['types'])} -> {a.out}")
+    cfg = load_qa_config(a.config)
+    priors = p.generator_priors(default_catalog(), cfg, p.PRIOR_SEED if a.seed is None else a.seed,
+                                a.layout_houses or p.LAYOUT_PRIOR_HOUSES, a.distance_houses or p.DISTANCE_PRIOR_HOUSES,
+                                progress=not a.quiet)
+    write_text_atomic(Path(a.out), p.priors_json(priors))
+    print(f"answer priors of {', '.join(priors['types'])} and object sizes -> {a.out}")
     return 0
 
 
@@ -267,10 +266,16 @@ def make_parser() -> argparse.ArgumentParser:
     q.add_argument("--workers", type=int, default=1, help="processes (houses run in parallel; same output)")
     q.set_defaults(func=cmd_qa)
 
-    qp = sub.add_parser("qa-priors", help="measure the answer distributions numeric MC distractors come from")
-    qa_args(qp)
+    qp = sub.add_parser("qa-priors", help="measure the answer distributions numeric MC distractors come from, "
+                        "on generated (not rendered) houses")
+    qp.add_argument("--config", help="QA config JSON (its max_count and min_abs_distance_m apply)")
+    qp.add_argument("--seed", type=int, help="house seed (default 12345, which no corpus uses by default)")
+    qp.add_argument("--layout-houses", type=int, help="houses whose room areas, counts and object sizes are "
+                    "measured (default 2000)")
+    qp.add_argument("--distance-houses", type=int, help="houses whose mesh distances are measured (seconds "
+                    "each; default 150)")
+    qp.add_argument("--quiet", action="store_true", help="no progress lines")
     qp.add_argument("--out", default=str(Path(__file__).parent / "qa" / "answer_priors.json"))
-    qp.add_argument("--source", help="name recorded for the reference corpus")
     qp.set_defaults(func=cmd_qa_priors)
 
     m = sub.add_parser("mix", help="sample mixes (3q, vsi_baseline, all, per type) with held-out houses")

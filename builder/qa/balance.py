@@ -32,11 +32,13 @@ from simsv_vsi.records import QARecord
 # types whose answers a blind model could tie to the names it reads: a category should win as
 # often as chance says when it is offered (for appearance order: come first), and a route's
 # answer should not follow from where it starts (house layouts are regular: on 80
-# houses, win rates per start object alone beat chance by 5.9 points on held-out houses)
-CATEGORY_TYPES = ("object_rel_distance", "obj_spatiotemporal_distance", "obj_appearance_order", "route_planning")
+# houses, win rates per start object alone beat chance by 5.9 points on held-out houses), nor
+# a direction from any one of its three objects (a toilet stands against a wall: rarely ahead)
+DIRECTION_TYPES = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard")
+CATEGORY_TYPES = ("object_rel_distance", "obj_spatiotemporal_distance", "obj_appearance_order", "route_planning",
+                  *DIRECTION_TYPES)
 CATEGORY_ROUNDS = 2
-BALANCED_TYPES = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard",
-                  "route_planning")
+BALANCED_TYPES = (*DIRECTION_TYPES, "route_planning")
 MIN_SHARE = 0.03
 # Category thinning keeps an event in proportion (expected + PRIOR) / (happened + PRIOR): an
 # event a few counts above chance is mostly luck, which an unbiased generator shows as well,
@@ -97,7 +99,7 @@ def _option_space(r: QARecord) -> int:
 def _events(r: QARecord) -> tuple[list, list]:
     """(what happened, what could have happened with chance 1/k each) for a CATEGORY_TYPES
     record. Relative distance is judged per reference ("closest to the bed"); appearance order
-    per position of each category; a route per start object."""
+    per position of each category; a route per start object; a direction per named object."""
     if r.question_type == "obj_appearance_order":
         order = r.answer_value.split(", ")
         return list(zip(order, range(len(order)))), [(c, p) for c in order for p in range(len(order))]
@@ -108,6 +110,9 @@ def _events(r: QARecord) -> tuple[list, list]:
     if r.question_type == "route_planning":
         start = next(o.category for o in r.objects if o.role == "start")
         return [(start, r.answer_value)], [(start, c) for c in offered]
+    if r.question_type in DIRECTION_TYPES:  # per object named, in its role
+        named = [(o.role, o.category) for o in r.objects]
+        return [(*n, r.answer_value) for n in named], [(*n, c) for n in named for c in offered]
     return [r.answer_value], offered
 
 

@@ -1,63 +1,119 @@
 """Measure the answer distributions that numeric multiple-choice distractors are drawn from.
 
-`simsv qa --write-priors` runs the open-ended pass on a reference corpus and stores, per
-numeric type, 21 quantiles of the answers (counts: their frequencies) in
-builder/qa/answer_priors.json. The committed file was measured on the corpus named in it.
+`simsv qa-priors` generates houses (layouts, furniture and exact mesh distances; nothing is
+rendered) with a seed no corpus uses by default, and stores in builder/qa/answer_priors.json,
+per numeric type, how often each printed answer value occurs among what a question could ask:
+
+- room size: the area of every room (rooms repeat across houses: the floor plans split a few
+  footprints on a 10 cm grid, so some areas recur and a distractor must recur as often);
+- object counting: the instances of every family in every room, 1 to `max_count`;
+- absolute distance: the surface distance from every object that is alone in its confusion
+  group to the closest instance of every family of another group, at least
+  `min_abs_distance_m` apart (the pairs `types/measurement.py` may ask about, as if all were
+  seen);
+- object size: per category, the longest side of every placed object (first 400 houses).
+
+Distractors drawn from the same distribution as answers are exchangeable with them, down to
+the printed value: a blind model that counts how often a value won when offered learns
+nothing. Quantiles of a few hundred answers (the earlier priors) smoothed away values that
+recur, and the audit's name-rate baseline found them (docs/qa-audit.md).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 
 import numpy as np
-import pyarrow as pa
 
+from simsv_vsi.answers import format_number
 from simsv_vsi.question_types import QUESTION_TYPES
 
-QUANTILES = np.linspace(0.0, 1.0, 21)
+PRIOR_SEED = 12345
+LAYOUT_PRIOR_HOUSES = 2000  # room areas and counts: generated in about 0.05 s each
+SIZE_PRIOR_HOUSES = 400  # object sizes (more distinct sizes would cost option drawing time, not fairness)
+DISTANCE_PRIOR_HOUSES = 150  # absolute distances need each house's mesh distances: seconds each
 
 
-SIZE_PRIOR_HOUSES = 400
+def _pmf(values: list[str]) -> dict:
+    """Printed values -> {"values": sorted numbers, "counts": how often each occurred, "n"}."""
+    c = Counter(values)
+    keys = sorted(c, key=float)
+    return {"values": [float(k) for k in keys], "counts": [c[k] for k in keys], "n": len(values)}
 
 
-def placed_sizes(catalog, seed: int = 12345, houses: int = SIZE_PRIOR_HOUSES) -> dict:
-    """category -> longest side (cm) of every object the house generator placed in `houses`
-    generated (not rendered) houses: the distribution a size answer is drawn from, with the
-    generator's own model choices, placement limits and category folding."""
+def _houses(catalog, seed: int, houses: int, progress: str | None = None):
     from builder.houses.generate import generate_house
 
-    sizes: dict[str, list[float]] = {}
     for i in range(houses):
+        if progress and (i % 25 == 0 or i == houses - 1):
+            print(f"{progress}: house {i + 1}/{houses}", file=sys.stderr, flush=True)
         try:
-            house = generate_house(i, seed, catalog)
+            yield i, generate_house(i, seed, catalog)
         except ValueError:  # a house the generator gives up on is skipped, as `simsv generate` does
             continue
-        for o in house.objects:
+
+
+def layout_priors(catalog, cfg, seed: int = PRIOR_SEED, houses: int = LAYOUT_PRIOR_HOUSES,
+                  progress: str | None = None) -> tuple[dict, dict]:
+    """(types: room size and counting pmfs over `houses` generated houses, object size samples
+    per category over the first SIZE_PRIOR_HOUSES of them)."""
+    from builder.houses.metadata import scene_metadata
+    from builder.qa.view import scene_objects
+
+    areas, counts, sizes = [], [], {}
+    room_dec = QUESTION_TYPES["room_size_estimation"].decimals
+    for i, house in _houses(catalog, seed, houses, progress):
+        scene = scene_metadata(house)
+        areas += [format_number(r["area_m2"], room_dec) for r in scene["rooms"]]
+        per_room = Counter((o.room_id, o.family) for o in scene_objects(scene))
+        counts += [str(n) for n in per_room.values() if 1 <= n <= cfg.max_count]
+        for o in house.objects if i < SIZE_PRIOR_HOUSES else ():
             sizes.setdefault(o.category, []).append(round(max(o.size) * 100, 1))
-    return {c: sorted(v) for c, v in sorted(sizes.items())}
+    types = {"room_size_estimation": _pmf(areas), "object_counting": _pmf(counts)}
+    return types, {c: sorted(v) for c, v in sorted(sizes.items())}
 
 
-def measure_priors(records: pa.Table, source: str) -> dict:
-    qt = records.column("question_type").to_pylist()
-    fmt = records.column("format").to_pylist()
-    val = records.column("answer_value").to_pylist()
-    types = {}
-    for name, t in QUESTION_TYPES.items():
-        if t.answer != "numeric":
-            continue
-        xs = [float(v) for q, f, v in zip(qt, fmt, val) if q == name and f == "oe"]
-        if not xs:
-            raise ValueError(f"no open-ended {name} records in {source}: cannot measure its answer prior")
-        if t.decimals == 0 and t.unit is None:  # counts
-            c = Counter(int(x) for x in xs)
-            vals = sorted(c)
-            types[name] = {"values": vals, "counts": [c[v] for v in vals]}  # exact: options are counted in integers
-        else:
-            q = np.quantile(np.asarray(xs), QUANTILES)
-            types[name] = {"quantiles": [round(float(max(v, 10 ** -t.decimals)), 6) for v in q]}
-        types[name]["n"] = len(xs)
-    return {"source": source, "types": types}
+def distance_prior(catalog, cfg, seed: int = PRIOR_SEED, houses: int = DISTANCE_PRIOR_HOUSES,
+                   progress: str | None = None) -> dict:
+    """The absolute-distance pmf over `houses` generated houses (see the module docstring)."""
+    from builder.houses.metadata import scene_metadata
+    from builder.qa.geometry import house_geometry
+    from builder.qa.view import scene_objects
+
+    dec = QUESTION_TYPES["object_abs_distance"].decimals
+    out = []
+    for _, house in _houses(catalog, seed, houses, progress):
+        objs = scene_objects(scene_metadata(house))
+        g = house_geometry(house, catalog.load_mesh, None)
+        col = {int(i): k for k, i in enumerate(g.instance_ids)}
+        at = np.array([col[o.instance_id] for o in objs])
+        D = g.distances[np.ix_(at, at)]
+        groups: dict[str, list[int]] = {}
+        for o in objs:
+            groups.setdefault(o.group, []).append(o.index)
+        uniq = [m[0] for m in groups.values() if len(m) == 1]
+        fams = [m for m in groups.values() if len({objs[i].family for i in m}) == 1]
+        for a in uniq:
+            for m in fams:
+                if objs[m[0]].group != objs[a].group:
+                    d = float(D[a, m].min())
+                    if d >= cfg.min_abs_distance_m:
+                        out.append(format_number(d, dec))
+    return _pmf(out)
+
+
+def generator_priors(catalog, cfg, seed: int = PRIOR_SEED, layout_houses: int = LAYOUT_PRIOR_HOUSES,
+                     distance_houses: int = DISTANCE_PRIOR_HOUSES, progress: bool = True) -> dict:
+    """Everything answer_priors.json holds, measured on generated houses."""
+    types, sizes = layout_priors(catalog, cfg, seed, layout_houses, "layouts" if progress else None)
+    types["object_abs_distance"] = distance_prior(catalog, cfg, seed, distance_houses,
+                                                  "mesh distances" if progress else None)
+    source = (f"generated houses, seed {seed} (not rendered): room areas and counts of the first "
+              f"{layout_houses}, object sizes of the first {min(layout_houses, SIZE_PRIOR_HOUSES)}, absolute "
+              f"distances of the first {distance_houses}")
+    return {"source": source, "types": dict(sorted(types.items())), "object_size_by_category": sizes}
 
 
 def priors_json(priors: dict) -> str:

@@ -268,6 +268,30 @@ def test_route_that_follows_from_its_start_is_thinned():
     assert sum(from_bed.values()) > 150 and from_bed["turn left"] / sum(from_bed.values()) < 0.42  # was 80 %; chance 33 %
 
 
+def test_direction_that_follows_from_one_object_is_thinned():
+    """The toilet is "back" 55 % of the time it is the object asked about, whoever stands where:
+    a blind model reading "is the toilet" would learn it. Thinned per named object and role,
+    it drops to about chance, while the classes stay balanced overall."""
+    from collections import Counter
+
+    from builder.qa.balance import balance_answers
+
+    rng = np.random.default_rng(0)
+    dirs = ["left", "right", "back"]
+    recs = []
+    for i in range(1800):
+        target = ["toilet", "lamp", "plant"][i % 3]
+        ans = "back" if target == "toilet" and rng.random() < 0.55 else dirs[rng.integers(3)]
+        opts = [ans, *[d for d in dirs if d != ans]]
+        objs = [("positioning", ["sofa", "bed"][i % 2], [1]), ("orienting", "tv", [2]), ("querying", target, [3])]
+        recs.append(_rec(i, "object_rel_direction_medium", ans, [f"{'ABC'[k]}. {d}" for k, d in enumerate(opts)], objs))
+    kept, _ = balance_answers(recs, seed=0)
+    toilet = Counter(r.answer_value for r in kept if r.objects[2].category == "toilet")
+    assert sum(toilet.values()) > 150 and toilet["back"] / sum(toilet.values()) < 0.40, toilet  # was 70 %; chance 33 %
+    overall = Counter(r.answer_value for r in kept)
+    assert max(overall.values()) / min(overall.values()) < 1.3
+
+
 def test_thinning_spares_a_fair_generator():
     """Winners drawn by chance among the offers, 400 questions over 10 references: each
     (reference, winner) pair happens about 3 times, and luck alone puts many above chance.

@@ -1,0 +1,75 @@
+"""`simsv qa-priors`: answer distributions measured on generated houses, checked against
+counts made another way (shoelace areas, a plain loop over object pairs)."""
+
+import json
+from collections import Counter
+
+import numpy as np
+
+from builder.houses.generate import generate_house
+from builder.houses.spec import polygon_area
+from builder.qa.choices import answer_priors, numeric_options
+from builder.qa.config import QAConfig
+from builder.qa.geometry import house_geometry
+from builder.qa.priors import distance_prior, layout_priors
+from builder.qa.slot_rng import SlotRandom
+from builder.qa.taxonomy import confusion_group, family
+from simsv_vsi.answers import format_number
+from tests.conftest import simsv
+
+
+def test_room_areas_and_counts_cover_every_room(fake_catalog):
+    cfg = QAConfig()
+    types, sizes = layout_priors(fake_catalog, cfg, seed=5, houses=6)
+    houses = [generate_house(i, 5, fake_catalog) for i in range(6)]
+    areas = Counter(format_number(abs(polygon_area([tuple(p) for p in r.polygon])), 1) for h in houses for r in h.rooms)
+    room = types["room_size_estimation"]
+    assert dict(zip((format_number(v, 1) for v in room["values"]), room["counts"])) == dict(areas)
+    assert room["n"] == sum(areas.values())
+    per_room = Counter((h.id, o.room_id, family(o.category)) for h in houses for o in h.objects)
+    want = Counter(n for n in per_room.values() if n <= cfg.max_count)
+    count = types["object_counting"]
+    assert dict(zip(count["values"], count["counts"])) == {float(k): v for k, v in want.items()}
+    assert sum(len(v) for v in sizes.values()) == sum(len(h.objects) for h in houses)  # all 6 < SIZE_PRIOR_HOUSES
+
+
+def test_distance_prior_counts_the_askable_pairs(real_catalog):
+    cfg = QAConfig()
+    house = generate_house(0, 5, real_catalog)
+    g = house_geometry(house, real_catalog.load_mesh, None)
+    col = {int(i): k for k, i in enumerate(g.instance_ids)}
+    objs = house.objects
+    groups = Counter(confusion_group(o.category) for o in objs)
+    want = []
+    for a in objs:  # every object alone in its group, to the closest member of each other family
+        if groups[confusion_group(a.category)] != 1:
+            continue
+        for fam in sorted({family(o.category) for o in objs}):
+            members = [o for o in objs if family(o.category) == fam]
+            grp = {confusion_group(o.category) for o in members}
+            if len(grp) != 1 or confusion_group(a.category) in grp:
+                continue
+            if len({family(o.category) for o in objs if confusion_group(o.category) in grp}) != 1:
+                continue  # a group shared by two families is never named by family
+            d = min(g.distances[col[a.instance_id], col[o.instance_id]] for o in members)
+            if d >= cfg.min_abs_distance_m:
+                want.append(format_number(d, 1))
+    got = distance_prior(real_catalog, cfg, seed=5, houses=1)
+    assert got["n"] == len(want) > 20
+    assert dict(zip((format_number(v, 1) for v in got["values"]), got["counts"])) == dict(Counter(want))
+    assert min(got["values"]) >= cfg.min_abs_distance_m
+
+
+def test_cli_writes_priors_that_draw_options(tmp_path):
+    out = tmp_path / "priors.json"
+    simsv("qa-priors", "--layout-houses", "3", "--distance-houses", "1", "--seed", "5", "--out", str(out), "--quiet")
+    raw = json.loads(out.read_text())
+    assert "seed 5" in raw["source"]
+    priors = answer_priors(str(out))
+    room = priors["room_size_estimation"]
+    assert room.samples and len(room.samples) == raw["types"]["room_size_estimation"]["n"]
+    answer = float(np.median(room.samples))
+    drawn = [numeric_options(answer, 1, room, SlotRandom(k)) for k in range(200)]
+    kept = [d for d in drawn if d is not None]
+    assert kept, "no option set fits the median room"
+    assert all(float(x) in set(room.samples) for d in kept for x in d[1:])  # distractors are measured areas
