@@ -106,9 +106,12 @@ def cmd_qa_priors(a) -> int:
     from builder.qa import priors as p
     from builder.qa.run import load_qa_config
 
-    cfg = load_qa_config(a.config)
+    cfg = load_qa_config(a.config, questions_per_type=a.questions_per_type, questions_per_room=a.questions_per_room)
+    reference = p.reference_answers(Path(a.reference), cfg, a.workers, not a.quiet) if a.reference else None
     priors = p.generator_priors(default_catalog(), cfg, p.PRIOR_SEED if a.seed is None else a.seed,
-                                a.layout_houses or p.LAYOUT_PRIOR_HOUSES, a.distance_houses or p.DISTANCE_PRIOR_HOUSES,
+                                p.LAYOUT_PRIOR_HOUSES if a.layout_houses is None else a.layout_houses,
+                                p.DISTANCE_PRIOR_HOUSES if a.distance_houses is None else a.distance_houses,
+                                reference, a.reference_name or (a.reference and Path(a.reference).name) or "",
                                 progress=not a.quiet)
     write_text_atomic(Path(a.out), p.priors_json(priors))
     print(f"answer priors of {', '.join(priors['types'])} and object sizes -> {a.out}")
@@ -273,7 +276,13 @@ def make_parser() -> argparse.ArgumentParser:
     qp.add_argument("--layout-houses", type=int, help="houses whose room areas, counts and object sizes are "
                     "measured (default 2000)")
     qp.add_argument("--distance-houses", type=int, help="houses whose mesh distances are measured (seconds "
-                    "each; default 150)")
+                    "each; default 150; 0: no multiple-choice absolute distances)")
+    qp.add_argument("--reference", metavar="CORPUS", help="a rendered corpus (not the one you audit) whose "
+                    "open-ended answers correct for what questions select (docs/qa-format.md)")
+    qp.add_argument("--reference-name", help="how the file names the reference (default: its folder name)")
+    qp.add_argument("--questions-per-type", type=int, help="reference QA pass: per walkthrough, type and format")
+    qp.add_argument("--questions-per-room", type=int, help="reference QA pass: per room clip, type and format")
+    qp.add_argument("--workers", type=int, default=1, help="reference QA pass: processes")
     qp.add_argument("--quiet", action="store_true", help="no progress lines")
     qp.add_argument("--out", default=str(Path(__file__).parent / "qa" / "answer_priors.json"))
     qp.set_defaults(func=cmd_qa_priors)

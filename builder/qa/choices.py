@@ -31,6 +31,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Sequence
 
 from builder.qa.slot_rng import SlotRandom
 from simsv_vsi.answers import format_number, letter_options
@@ -41,11 +42,12 @@ PRIORS_PATH = Path(__file__).with_name("answer_priors.json")
 @dataclass(frozen=True)
 class AnswerPrior:
     """An answer distribution: quantiles of a positive continuous answer (interpolated in log
-    space), or equally likely samples (object sizes of a category; counts, each value repeated
-    as often as it was seen)."""
+    space), or samples with integer weights (how often each value was seen; all 1 when
+    `weights` is empty)."""
 
     quantiles: tuple[float, ...] = ()
     samples: tuple[float, ...] = ()
+    weights: tuple[int, ...] = ()
     _printed: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # (decimals, gap, k) -> PrintedPrior
 
     @cached_property
@@ -58,6 +60,7 @@ class AnswerPrior:
         key = (decimals, min_gap_rel, k)
         out = self._printed.get(key)
         if out is None:
+            weights = self.weights or None
             if self.samples:
                 draws = self.samples
             else:  # quantiles: QUANTILE_GRID equally likely points, finer than any printed digit
@@ -67,7 +70,8 @@ class AnswerPrior:
                     u = (g + 0.5) * (len(q) - 1) / n
                     i = min(int(u), len(q) - 2)
                     draws.append(math.exp(q[i] + (u - i) * (q[i + 1] - q[i])))
-            out = self._printed[key] = PrintedPrior([format_number(v, decimals) for v in draws], min_gap_rel, k)
+            out = self._printed[key] = PrintedPrior([format_number(v, decimals) for v in draws], min_gap_rel, k,
+                                                    weights)
         return out
 
 
@@ -89,10 +93,10 @@ class PrintedPrior:
     (`_levels`), and a fitting set is drawn from the same prefix sums, smallest value first.
     """
 
-    def __init__(self, texts: list[str], min_gap_rel: float, k: int):
+    def __init__(self, texts: list[str], min_gap_rel: float, k: int, weights: Sequence[int] | None = None):
         weight: dict[str, int] = {}
-        for t in texts:
-            weight[t] = weight.get(t, 0) + 1
+        for t, w in zip(texts, weights or [1] * len(texts)):
+            weight[t] = weight.get(t, 0) + w
         pos = sorted((float(t), t) for t in weight if float(t) > 0)  # a non-positive value is never an option
         self.values = [v for v, _ in pos]
         self.texts = [t for _, t in pos]
@@ -106,6 +110,8 @@ class PrintedPrior:
                 j += 1
             self.nxt.append(j)
         self.fit_max = self._levels(None)[-1][-1]
+        if self.fit_max >= 1 << 64:  # SlotRandom.below draws from one 64-bit word
+            raise ValueError(f"prior weights too large: {self.fit_max} fitting sets (store smaller integer weights)")
         self._by_answer: dict[str, tuple[int, list[list[int]]]] = {}
 
     def _levels(self, answer: float | None) -> list[list[int]]:
@@ -152,8 +158,8 @@ def answer_priors(path: str = str(PRIORS_PATH)) -> dict[str, AnswerPrior]:
     raw = json.loads(Path(path).read_text())
     out = {}
     for k, v in raw["types"].items():
-        if "counts" in v:  # a pmf over integers, as the number of times each value was seen
-            out[k] = AnswerPrior(samples=tuple(float(x) for x, c in zip(v["values"], v["counts"]) for _ in range(c)))
+        if "counts" in v:  # a pmf: each value with the (integer) weight it was seen with
+            out[k] = AnswerPrior(samples=tuple(float(x) for x in v["values"]), weights=tuple(int(c) for c in v["counts"]))
         else:
             out[k] = AnswerPrior(quantiles=tuple(v["quantiles"]))
     # Object sizes depend on the category named in the question, so their distractors come
@@ -167,7 +173,7 @@ def prior_for(priors: dict[str, AnswerPrior], qtype: str, category: str | None) 
     """The distractor distribution of a question; None when there is no fair one."""
     if qtype == "object_size_estimation":
         return priors.get(f"{qtype}/{category}")
-    return priors[qtype]
+    return priors.get(qtype)
 
 
 def shuffle_options(options: list[str], correct: int, rng: SlotRandom) -> tuple[list[str], str]:

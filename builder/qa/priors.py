@@ -17,6 +17,15 @@ Distractors drawn from the same distribution as answers are exchangeable with th
 the printed value: a blind model that counts how often a value won when offered learns
 nothing. Quantiles of a few hundred answers (the earlier priors) smoothed away values that
 recur, and the audit's name-rate baseline found them (docs/qa-audit.md).
+
+What is asked is not all that exists, though: a question names only objects the video shows
+well, and objects seen together stand closer than pairs across the house (on 80 houses, 32 %
+of asked distances were under 2 m against 26 % of all pairs; rooms with a whole family in view
+hold one instance more often). With `--reference CORPUS`, a rendered corpus that is not the
+one audited, its open-ended answers correct that: counts take the reference's own frequencies
+(a handful of values, all well sampled), and room areas and distances keep the generated
+values with their fine structure but are reweighted, per tenth of the generated distribution
+(SELECTION_BINS), to the share of reference answers that fell there.
 """
 
 from __future__ import annotations
@@ -104,15 +113,67 @@ def distance_prior(catalog, cfg, seed: int = PRIOR_SEED, houses: int = DISTANCE_
     return _pmf(out)
 
 
+SELECTION_BINS = 10
+WEIGHT_TOTAL = 100_000  # reweighted pmfs are stored as integer weights summing to about this
+
+
+def reweighted(pmf: dict, answers: list[float], bins: int = SELECTION_BINS) -> dict:
+    """`pmf` with each of its `bins` equal-mass ranges scaled to the share of `answers` in it
+    (one pseudo-answer per range, so no range is emptied); integer weights, none below 1."""
+    values = np.asarray(pmf["values"], float)
+    counts = np.asarray(pmf["counts"], float)
+    cdf = np.cumsum(counts) / counts.sum()
+    edges = values[np.minimum(np.searchsorted(cdf, np.arange(1, bins) / bins), len(values) - 1)]
+    where = np.searchsorted(edges, values, side="left")  # range b: edges[b-1] < v <= edges[b]
+    mass = np.bincount(where, counts, bins) / counts.sum()
+    seen = np.bincount(np.searchsorted(edges, np.asarray(answers, float), side="left"), minlength=bins)
+    share = (seen + 1.0) / (len(answers) + bins)
+    ratio = np.divide(share, mass, out=np.zeros(bins), where=mass > 0)
+    w = counts * ratio[where]
+    weights = np.maximum(1, np.rint(w / w.sum() * WEIGHT_TOTAL)).astype(int)
+    return {"values": pmf["values"], "counts": weights.tolist(), "n": pmf["n"], "reference_n": len(answers),
+            "reweighted_bins": [round(float(x), 4) for x in ratio]}
+
+
+def reference_answers(corpus, cfg, workers: int = 1, progress: bool = True) -> dict[str, list[float]]:
+    """The open-ended answers of counting, room size and absolute distance on a rendered
+    reference corpus (its `qa/` is rewritten by an open-ended QA pass)."""
+    from builder.qa.run import generate_corpus_qa
+    from simsv_vsi.records import read_records
+
+    types = ["object_counting", "room_size_estimation", "object_abs_distance"]
+    generate_corpus_qa(corpus, cfg, types=types, formats=("oe",), clips=False, show_progress=progress, workers=workers)
+    t = read_records(corpus / "qa" / "records.parquet")
+    out: dict[str, list[float]] = {q: [] for q in types}
+    for q, f, v in zip(*(t.column(c).to_pylist() for c in ("question_type", "format", "answer_value"))):
+        if f == "oe" and q in out:
+            out[q].append(float(v))
+    for q, v in out.items():
+        if not v:
+            raise ValueError(f"{corpus}: no open-ended {q} records to correct its prior with")
+    return out
+
+
 def generator_priors(catalog, cfg, seed: int = PRIOR_SEED, layout_houses: int = LAYOUT_PRIOR_HOUSES,
-                     distance_houses: int = DISTANCE_PRIOR_HOUSES, progress: bool = True) -> dict:
-    """Everything answer_priors.json holds, measured on generated houses."""
+                     distance_houses: int = DISTANCE_PRIOR_HOUSES, reference: dict | None = None,
+                     reference_name: str = "", progress: bool = True) -> dict:
+    """Everything answer_priors.json holds, measured on generated houses; with `reference`
+    (`reference_answers` of a rendered corpus), corrected for what questions select."""
     types, sizes = layout_priors(catalog, cfg, seed, layout_houses, "layouts" if progress else None)
-    types["object_abs_distance"] = distance_prior(catalog, cfg, seed, distance_houses,
-                                                  "mesh distances" if progress else None)
+    if distance_houses:  # none: no absolute-distance prior, so no multiple-choice form of it
+        types["object_abs_distance"] = distance_prior(catalog, cfg, seed, distance_houses,
+                                                      "mesh distances" if progress else None)
     source = (f"generated houses, seed {seed} (not rendered): room areas and counts of the first "
               f"{layout_houses}, object sizes of the first {min(layout_houses, SIZE_PRIOR_HOUSES)}, absolute "
               f"distances of the first {distance_houses}")
+    if reference:
+        dec = QUESTION_TYPES["object_counting"].decimals
+        types["object_counting"] = _pmf([format_number(v, dec) for v in reference["object_counting"]])
+        for q in ("room_size_estimation", "object_abs_distance"):
+            if q in types:
+                types[q] = reweighted(types[q], reference[q])
+        source += (f"; counts from, and room areas and distances reweighted to, the open-ended answers of "
+                   f"{reference_name or 'a reference corpus'}")
     return {"source": source, "types": dict(sorted(types.items())), "object_size_by_category": sizes}
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from builder.houses.generate import generate_house
 from builder.houses.spec import polygon_area
-from builder.qa.choices import answer_priors, numeric_options
+from builder.qa.choices import answer_priors, numeric_options, prior_for
 from builder.qa.config import QAConfig
 from builder.qa.geometry import house_geometry
 from builder.qa.priors import distance_prior, layout_priors
@@ -62,14 +62,48 @@ def test_distance_prior_counts_the_askable_pairs(real_catalog):
 
 def test_cli_writes_priors_that_draw_options(tmp_path):
     out = tmp_path / "priors.json"
-    simsv("qa-priors", "--layout-houses", "3", "--distance-houses", "1", "--seed", "5", "--out", str(out), "--quiet")
+    simsv("qa-priors", "--layout-houses", "3", "--distance-houses", "0", "--seed", "5", "--out", str(out), "--quiet")
     raw = json.loads(out.read_text())
     assert "seed 5" in raw["source"]
     priors = answer_priors(str(out))
+    assert prior_for(priors, "object_abs_distance", None) is None  # not measured: no multiple choice
     room = priors["room_size_estimation"]
-    assert room.samples and len(room.samples) == raw["types"]["room_size_estimation"]["n"]
-    answer = float(np.median(room.samples))
+    assert room.samples and sum(room.weights) == raw["types"]["room_size_estimation"]["n"]
+    answer = float(np.repeat(room.samples, room.weights)[sum(room.weights) // 2])  # the median room
     drawn = [numeric_options(answer, 1, room, SlotRandom(k)) for k in range(200)]
     kept = [d for d in drawn if d is not None]
     assert kept, "no option set fits the median room"
     assert all(float(x) in set(room.samples) for d in kept for x in d[1:])  # distractors are measured areas
+
+
+def test_reweighting_moves_mass_where_answers_fall_and_keeps_every_value():
+    from builder.qa.priors import reweighted
+
+    pmf = {"values": [float(v) for v in range(1, 101)], "counts": [10] * 100, "n": 1000}
+    answers = [float(v) for v in range(1, 51)] * 3 + [float(v) for v in range(51, 101)]  # 3:1 low:high
+    out = reweighted(pmf, answers)
+    w = np.asarray(out["counts"], float)
+    assert out["values"] == pmf["values"] and (w >= 1).all()
+    low, high = w[:50].sum(), w[50:].sum()
+    assert 2.6 < low / high < 3.4  # was 1:1
+    assert np.ptp(w[:10]) <= 1  # within a tenth the generated shape is kept (flat here)
+
+
+def test_cli_reference_corrects_counts_and_ranges(qa_corpus, tmp_path):
+    import shutil
+
+    ref = tmp_path / "ref"
+    shutil.copytree(qa_corpus, ref)  # the reference pass rewrites its qa/
+    out = tmp_path / "priors.json"
+    simsv("qa-priors", "--layout-houses", "3", "--distance-houses", "0", "--seed", "5", "--reference", str(ref),
+          "--out", str(out), "--quiet")
+    raw = json.loads(out.read_text())
+    from simsv_vsi.records import read_records
+
+    t = read_records(ref / "qa" / "records.parquet").to_pylist()
+    counts = Counter(int(float(r["answer_value"])) for r in t if r["question_type"] == "object_counting")
+    got = raw["types"]["object_counting"]
+    assert dict(zip(got["values"], got["counts"])) == {float(k): v for k, v in counts.items()}
+    rooms = [r for r in t if r["question_type"] == "room_size_estimation"]
+    assert raw["types"]["room_size_estimation"]["reference_n"] == len(rooms) > 0
+    assert "ref" in raw["source"]

@@ -149,12 +149,24 @@ def test_count_options_are_fair_for_a_skewed_count_distribution():
     assert numeric_options(1, 0, AnswerPrior(samples=(1.0, 2.0)), rng) is None  # no four values: no options
 
 
-def test_priors_file_counts_load_as_samples(tmp_path):
+def test_weighted_samples_are_the_repeated_samples():
+    """A prior stored as values with weights draws exactly as the same values repeated."""
+    values, weights = (1.0, 2.0, 3.0, 4.0, 5.0), (60, 25, 10, 5, 3)
+    weighted = AnswerPrior(samples=values, weights=weights)
+    repeated = AnswerPrior(samples=tuple(v for v, w in zip(values, weights) for _ in range(w)))
+    for answer in values:
+        draws = [numeric_options(answer, 0, p, SlotRandom(7)) for p in (weighted, repeated)]
+        assert draws[0] == draws[1]
+    a, b = weighted.printed(0, 0.15, 3), repeated.printed(0, 0.15, 3)
+    assert (a.texts, a.weights, a.fit_max) == (b.texts, b.weights, b.fit_max)
+
+
+def test_priors_file_counts_load_as_weighted_samples(tmp_path):
     path = tmp_path / "priors.json"
     path.write_text(json.dumps({"types": {"object_counting": {"values": [1, 2, 4], "counts": [3, 2, 1]},
                                           "room_size_estimation": {"quantiles": [5.0, 10.0, 30.0]}}}))
     priors = answer_priors(str(path))
-    assert priors["object_counting"].samples == (1.0, 1.0, 1.0, 2.0, 2.0, 4.0)
+    assert (priors["object_counting"].samples, priors["object_counting"].weights) == ((1.0, 2.0, 4.0), (3, 2, 1))
     assert priors["room_size_estimation"].quantiles == (5.0, 10.0, 30.0)
 
 
