@@ -1,5 +1,6 @@
-"""Answer classes balanced at the source: per choice type, the corpus keeps equally many
-records of each answer ("left", "back-right", "turn left, turn back", ...).
+"""Answer classes balanced at the source: per choice type (and multiple-choice counts), the
+corpus keeps equally many records of each answer ("left", "back-right", "turn left, turn
+back", "2", ...).
 
 Some classes are simply easier to find than others (an object in front of the viewer is more
 common than one behind, inside a room), and drawing classes evenly within each video cannot
@@ -38,7 +39,10 @@ DIRECTION_TYPES = ("object_rel_direction_easy", "object_rel_direction_medium", "
 CATEGORY_TYPES = ("object_rel_distance", "obj_spatiotemporal_distance", "obj_appearance_order", "route_planning",
                   *DIRECTION_TYPES)
 CATEGORY_ROUNDS = 2
-BALANCED_TYPES = (*DIRECTION_TYPES, "route_planning")
+# counts too: their options are nearly always 1, 2, 3 and 4 (a count above 4 is rare), so a fair
+# question is one whose answer is each of them equally often, yet 88 % of counts are 1 and the
+# distractor rule (choices.py) evens them out only as well as the prior's rare tail is known
+BALANCED_TYPES = (*DIRECTION_TYPES, "route_planning", "object_counting")
 MIN_SHARE = 0.03
 # Category thinning keeps an event in proportion (expected + PRIOR) / (happened + PRIOR): an
 # event a few counts above chance is mostly luck, which an unbiased generator shows as well,
@@ -75,7 +79,7 @@ def cut_classes(records: list[QARecord], seed: int) -> tuple[list[QARecord], Cou
     step of `balance_answers`); and how many were dropped per type."""
     groups: dict[tuple[str, str], dict[str, list[QARecord]]] = defaultdict(lambda: defaultdict(list))
     for r in records:
-        if r.question_type in BALANCED_TYPES:
+        if r.question_type in BALANCED_TYPES and r.format == "mc":
             groups[r.question_type, r.format, _option_space(r)][r.answer_value].append(r)
     drop: set[str] = set()
     dropped: Counter = Counter()
@@ -90,10 +94,15 @@ def cut_classes(records: list[QARecord], seed: int) -> tuple[list[QARecord], Cou
     return [r for r in records if r.id not in drop], dropped
 
 
-def _option_space(r: QARecord) -> int:
+def _option_space(r: QARecord) -> int | tuple:
     """Which set of options the question tells a blind model it picks from: a route's number
-    of turns (its question has a blank per turn); one set for every other type."""
-    return r.answer_value.count(", ") + 1 if r.question_type == "route_planning" else 0
+    of turns (its question has a blank per turn), a count's option values; one set for every
+    other type."""
+    if r.question_type == "route_planning":
+        return r.answer_value.count(", ") + 1
+    if r.question_type == "object_counting":
+        return tuple(sorted(option_text(o) for o in r.options))
+    return 0
 
 
 def _events(r: QARecord) -> tuple[list, list]:

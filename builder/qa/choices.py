@@ -153,6 +153,30 @@ class PrintedPrior:
         return out
 
 
+PAIR_SHRINK = 50
+"""A pair's distance prior is its own measured distances mixed with this many pseudo-samples
+of the pooled prior: a pair measured 10 times is mostly pooled, one measured 500 times mostly
+its own (a bed and its nightstand stand closer than most pairs, and a blind model that reads
+the names would learn it if their distractors came from all pairs)."""
+PAIR_WEIGHT_TOTAL = 100_000
+
+
+def pair_key(a: str, b: str) -> str:
+    """How answer_priors.json names a pair of object names: sorted, joined by "|"."""
+    return f"{a}|{b}" if a <= b else f"{b}|{a}"
+
+
+def _pair_prior(pooled: AnswerPrior, values: list, counts: list) -> AnswerPrior:
+    """`pooled` and a pair's own counts mixed as PAIR_SHRINK says, as integer weights on the
+    pooled prior's values (they include every pair's)."""
+    n, g = sum(counts), sum(pooled.weights)
+    own = dict(zip((float(v) for v in values), counts))
+    share = n / (n + PAIR_SHRINK)
+    weights = tuple(max(1, round(PAIR_WEIGHT_TOTAL * (share * own.get(v, 0) / n + (1 - share) * w / g)))
+                    for v, w in zip(pooled.samples, pooled.weights))
+    return AnswerPrior(samples=pooled.samples, weights=weights)
+
+
 @lru_cache(maxsize=None)
 def answer_priors(path: str = str(PRIORS_PATH)) -> dict[str, AnswerPrior]:
     raw = json.loads(Path(path).read_text())
@@ -166,13 +190,20 @@ def answer_priors(path: str = str(PRIORS_PATH)) -> dict[str, AnswerPrior]:
     # from the sizes the house generator gives that category (`simsv qa-priors`).
     for cat, sizes in raw.get("object_size_by_category", {}).items():
         out[f"object_size_estimation/{cat}"] = AnswerPrior(samples=tuple(sizes))
+    # Distances depend on which two objects are named: per pair of names, mixed with the pool.
+    pooled = out.get("object_abs_distance")
+    for pair, v in raw.get("object_abs_distance_by_pair", {}).items() if pooled and pooled.weights else ():
+        out[f"object_abs_distance/{pair}"] = _pair_prior(pooled, v["values"], v["counts"])
     return out
 
 
-def prior_for(priors: dict[str, AnswerPrior], qtype: str, category: str | None) -> AnswerPrior | None:
-    """The distractor distribution of a question; None when there is no fair one."""
+def prior_for(priors: dict[str, AnswerPrior], qtype: str, fields: dict) -> AnswerPrior | None:
+    """The distractor distribution of a question with these template fields; None when there
+    is no fair one."""
     if qtype == "object_size_estimation":
-        return priors.get(f"{qtype}/{category}")
+        return priors.get(f"{qtype}/{fields['category']}")
+    if qtype == "object_abs_distance":
+        return priors.get(f"{qtype}/{pair_key(fields['object1'], fields['object2'])}") or priors.get(qtype)
     return priors.get(qtype)
 
 

@@ -111,7 +111,7 @@ def _record(view: TrajectoryView, scope: Scope, qt: QuestionType, fmt: str, slot
         answer_value = format_number(cand.value, qt.decimals)
         answer = answer_value
         if fmt == "mc":
-            prior = prior_for(priors, qt.name, cand.fields.get("category"))
+            prior = prior_for(priors, qt.name, cand.fields)
             texts = None if prior is None else numeric_options(cand.value, qt.decimals, prior, rng, qt.num_options,
                                                                  cfg.mc_min_option_gap_rel)
             if texts is None:

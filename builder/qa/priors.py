@@ -25,7 +25,8 @@ hold one instance more often). With `--reference CORPUS`, a rendered corpus that
 one audited, its open-ended answers correct that: counts take the reference's own frequencies
 (a handful of values, all well sampled), and room areas and distances keep the generated
 values with their fine structure but are reweighted, per tenth of the generated distribution
-(SELECTION_BINS), to the share of reference answers that fell there.
+(SELECTION_BINS; fewer ranges when the reference has under 100 answers per range), to the share
+of reference answers that fell there.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from collections import Counter
 
 import numpy as np
 
+from builder.qa.choices import pair_key
 from simsv_vsi.answers import format_number
 from simsv_vsi.question_types import QUESTION_TYPES
 
@@ -84,15 +86,20 @@ def layout_priors(catalog, cfg, seed: int = PRIOR_SEED, houses: int = LAYOUT_PRI
     return types, {c: sorted(v) for c, v in sorted(sizes.items())}
 
 
+PAIR_MIN_SAMPLES = 10  # pairs of names seen fewer times are not stored: their prior is the pooled one
+
+
 def distance_prior(catalog, cfg, seed: int = PRIOR_SEED, houses: int = DISTANCE_PRIOR_HOUSES,
-                   progress: str | None = None) -> dict:
-    """The absolute-distance pmf over `houses` generated houses (see the module docstring)."""
+                   progress: str | None = None) -> tuple[dict, dict]:
+    """The absolute-distance pmf over `houses` generated houses (see the module docstring), and
+    the same per pair of names as a question prints them (a family of one instance goes by
+    its category), for pairs seen PAIR_MIN_SAMPLES times or more."""
     from builder.houses.metadata import scene_metadata
     from builder.qa.geometry import house_geometry
     from builder.qa.view import scene_objects
 
     dec = QUESTION_TYPES["object_abs_distance"].decimals
-    out = []
+    out, by_pair = [], {}
     for _, house in _houses(catalog, seed, houses, progress):
         objs = scene_objects(scene_metadata(house))
         g = house_geometry(house, catalog.load_mesh, None)
@@ -109,17 +116,25 @@ def distance_prior(catalog, cfg, seed: int = PRIOR_SEED, houses: int = DISTANCE_
                 if objs[m[0]].group != objs[a].group:
                     d = float(D[a, m].min())
                     if d >= cfg.min_abs_distance_m:
-                        out.append(format_number(d, dec))
-    return _pmf(out)
+                        text = format_number(d, dec)
+                        out.append(text)
+                        name = objs[m[0]].category if len(m) == 1 else objs[m[0]].family
+                        by_pair.setdefault(pair_key(objs[a].category, name), []).append(text)
+    pairs = {k: _pmf(v) for k, v in sorted(by_pair.items()) if len(v) >= PAIR_MIN_SAMPLES}
+    return _pmf(out), pairs
 
 
 SELECTION_BINS = 10
+MIN_ANSWERS_PER_BIN = 100  # fewer reference answers, fewer ranges: a share of 100 is known to ~10 %
 WEIGHT_TOTAL = 100_000  # reweighted pmfs are stored as integer weights summing to about this
 
 
-def reweighted(pmf: dict, answers: list[float], bins: int = SELECTION_BINS) -> dict:
+def reweighted(pmf: dict, answers: list[float], bins: int | None = None) -> dict:
     """`pmf` with each of its `bins` equal-mass ranges scaled to the share of `answers` in it
-    (one pseudo-answer per range, so no range is emptied); integer weights, none below 1."""
+    (one pseudo-answer per range, so no range is emptied); integer weights, none below 1. By
+    default as many ranges, up to SELECTION_BINS, as hold MIN_ANSWERS_PER_BIN answers each."""
+    if bins is None:
+        bins = max(1, min(SELECTION_BINS, len(answers) // MIN_ANSWERS_PER_BIN))
     values = np.asarray(pmf["values"], float)
     counts = np.asarray(pmf["counts"], float)
     cdf = np.cumsum(counts) / counts.sum()
@@ -160,9 +175,10 @@ def generator_priors(catalog, cfg, seed: int = PRIOR_SEED, layout_houses: int = 
     """Everything answer_priors.json holds, measured on generated houses; with `reference`
     (`reference_answers` of a rendered corpus), corrected for what questions select."""
     types, sizes = layout_priors(catalog, cfg, seed, layout_houses, "layouts" if progress else None)
+    pairs = {}
     if distance_houses:  # none: no absolute-distance prior, so no multiple-choice form of it
-        types["object_abs_distance"] = distance_prior(catalog, cfg, seed, distance_houses,
-                                                      "mesh distances" if progress else None)
+        types["object_abs_distance"], pairs = distance_prior(catalog, cfg, seed, distance_houses,
+                                                             "mesh distances" if progress else None)
     source = (f"generated houses, seed {seed} (not rendered): room areas and counts of the first "
               f"{layout_houses}, object sizes of the first {min(layout_houses, SIZE_PRIOR_HOUSES)}, absolute "
               f"distances of the first {distance_houses}")
@@ -174,7 +190,8 @@ def generator_priors(catalog, cfg, seed: int = PRIOR_SEED, layout_houses: int = 
                 types[q] = reweighted(types[q], reference[q])
         source += (f"; counts from, and room areas and distances reweighted to, the open-ended answers of "
                    f"{reference_name or 'a reference corpus'}")
-    return {"source": source, "types": dict(sorted(types.items())), "object_size_by_category": sizes}
+    return {"source": source, "types": dict(sorted(types.items())), "object_size_by_category": sizes,
+            "object_abs_distance_by_pair": pairs}
 
 
 def priors_json(priors: dict) -> str:

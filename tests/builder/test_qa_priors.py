@@ -33,14 +33,17 @@ def test_room_areas_and_counts_cover_every_room(fake_catalog):
     assert sum(len(v) for v in sizes.values()) == sum(len(h.objects) for h in houses)  # all 6 < SIZE_PRIOR_HOUSES
 
 
-def test_distance_prior_counts_the_askable_pairs(real_catalog):
+def test_distance_prior_counts_the_askable_pairs(real_catalog, monkeypatch):
+    import builder.qa.priors as priors_module
+
+    monkeypatch.setattr(priors_module, "PAIR_MIN_SAMPLES", 1)  # one house: every pair once
     cfg = QAConfig()
     house = generate_house(0, 5, real_catalog)
     g = house_geometry(house, real_catalog.load_mesh, None)
     col = {int(i): k for k, i in enumerate(g.instance_ids)}
     objs = house.objects
     groups = Counter(confusion_group(o.category) for o in objs)
-    want = []
+    want, names = [], []
     for a in objs:  # every object alone in its group, to the closest member of each other family
         if groups[confusion_group(a.category)] != 1:
             continue
@@ -54,10 +57,13 @@ def test_distance_prior_counts_the_askable_pairs(real_catalog):
             d = min(g.distances[col[a.instance_id], col[o.instance_id]] for o in members)
             if d >= cfg.min_abs_distance_m:
                 want.append(format_number(d, 1))
-    got = distance_prior(real_catalog, cfg, seed=5, houses=1)
+                name = members[0].category if len(members) == 1 else fam  # as the question names it
+                names.append(tuple(sorted((a.category, name))))
+    got, pairs = distance_prior(real_catalog, cfg, seed=5, houses=1)
     assert got["n"] == len(want) > 20
     assert dict(zip((format_number(v, 1) for v in got["values"]), got["counts"])) == dict(Counter(want))
     assert min(got["values"]) >= cfg.min_abs_distance_m
+    assert {tuple(k.split("|")): v["n"] for k, v in pairs.items()} == dict(Counter(names))
 
 
 def test_cli_writes_priors_that_draw_options(tmp_path):
@@ -66,7 +72,7 @@ def test_cli_writes_priors_that_draw_options(tmp_path):
     raw = json.loads(out.read_text())
     assert "seed 5" in raw["source"]
     priors = answer_priors(str(out))
-    assert prior_for(priors, "object_abs_distance", None) is None  # not measured: no multiple choice
+    assert prior_for(priors, "object_abs_distance", {"object1": "bed", "object2": "lamp"}) is None  # not measured
     room = priors["room_size_estimation"]
     assert room.samples and sum(room.weights) == raw["types"]["room_size_estimation"]["n"]
     answer = float(np.repeat(room.samples, room.weights)[sum(room.weights) // 2])  # the median room
@@ -81,7 +87,7 @@ def test_reweighting_moves_mass_where_answers_fall_and_keeps_every_value():
 
     pmf = {"values": [float(v) for v in range(1, 101)], "counts": [10] * 100, "n": 1000}
     answers = [float(v) for v in range(1, 51)] * 3 + [float(v) for v in range(51, 101)]  # 3:1 low:high
-    out = reweighted(pmf, answers)
+    out = reweighted(pmf, answers, bins=10)
     w = np.asarray(out["counts"], float)
     assert out["values"] == pmf["values"] and (w >= 1).all()
     low, high = w[:50].sum(), w[50:].sum()

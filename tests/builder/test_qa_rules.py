@@ -212,6 +212,27 @@ def test_answer_classes_are_balanced_at_the_source():
     assert Counter(r.answer_value for r in kept) == {"left": 100, "right": 100} and dropped["object_rel_direction_easy"] == 300
 
 
+def test_count_answers_are_balanced_per_option_set_and_open_counts_kept():
+    """Multiple-choice counts offer 1, 2, 3 and 4 nearly always: kept records answer each
+    equally often. Open-ended counts are not choices and are all kept."""
+    from collections import Counter
+
+    from builder.qa.balance import balance_answers
+
+    answers = ["1"] * 60 + ["2"] * 20 + ["3"] * 12 + ["4"] * 8
+    recs = [_rec(i, "object_counting", a, ["A. 1", "B. 2", "C. 3", "D. 4"]) for i, a in enumerate(answers)]
+    recs += [_rec(100 + i, "object_counting", a, ["A. 1", "B. 2", "C. 3", "D. 5"]) for i, a in enumerate("1112")]
+    oe = [_rec(200 + i, "object_counting", a) for i, a in enumerate(answers)]
+    for r in oe:
+        r.format, r.options, r.answer = "oe", None, r.answer_value
+    kept, _ = balance_answers(recs + oe, seed=0)
+    mc = [r for r in kept if r.options is not None]
+    offers_5 = [any(o.endswith(". 5") for o in r.options) for r in mc]  # letters are dealt: options move
+    assert Counter(r.answer_value for r, f in zip(mc, offers_5) if not f) == {"1": 8, "2": 8, "3": 8, "4": 8}
+    assert Counter(r.answer_value for r, f in zip(mc, offers_5) if f) == {"1": 1, "2": 1}  # its own set
+    assert sum(r.options is None for r in kept) == len(oe)
+
+
 def test_route_answers_are_balanced_per_number_of_turns():
     """One-turn and two-turn routes offer different options, so each set is cut to its own
     rarest class (one pool for both would cut the common one-turn answers to two-turn counts)."""

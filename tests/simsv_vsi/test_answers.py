@@ -161,6 +161,26 @@ def test_weighted_samples_are_the_repeated_samples():
     assert (a.texts, a.weights, a.fit_max) == (b.texts, b.weights, b.fit_max)
 
 
+def test_pair_priors_mix_own_distances_with_the_pool(tmp_path):
+    """A pair measured often draws mostly from its own distances; one measured rarely mostly
+    from the pool; an unmeasured pair from the pool itself."""
+    from builder.qa.choices import PAIR_SHRINK, prior_for
+
+    path = tmp_path / "priors.json"
+    pool = {"values": [0.5, 1.0, 2.0, 4.0], "counts": [25, 25, 25, 25], "n": 100}
+    path.write_text(json.dumps({"types": {"object_abs_distance": pool}, "object_abs_distance_by_pair": {
+        "bed|nightstand": {"values": [0.5], "counts": [450]}, "lamp|sofa": {"values": [4.0], "counts": [10]}}}))
+    priors = answer_priors(str(path))
+
+    def share(a, b, value):
+        p = prior_for(priors, "object_abs_distance", {"object1": a, "object2": b})
+        return p.weights[p.samples.index(value)] / sum(p.weights)
+
+    assert share("nightstand", "bed", 0.5) == pytest.approx((450 + 0.25 * PAIR_SHRINK) / (450 + PAIR_SHRINK), abs=1e-4)
+    assert share("lamp", "sofa", 4.0) == pytest.approx((10 + 0.25 * PAIR_SHRINK) / (10 + PAIR_SHRINK), abs=1e-4)
+    assert prior_for(priors, "object_abs_distance", {"object1": "tv", "object2": "bed"}) is priors["object_abs_distance"]
+
+
 def test_priors_file_counts_load_as_weighted_samples(tmp_path):
     path = tmp_path / "priors.json"
     path.write_text(json.dumps({"types": {"object_counting": {"values": [1, 2, 4], "counts": [3, 2, 1]},
