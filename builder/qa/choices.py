@@ -188,13 +188,23 @@ def answer_priors(path: str = str(PRIORS_PATH)) -> dict[str, AnswerPrior]:
             out[k] = AnswerPrior(quantiles=tuple(v["quantiles"]))
     # Object sizes depend on the category named in the question, so their distractors come
     # from the sizes the house generator gives that category (`simsv qa-priors`).
+    ratios = raw.get("object_size_selection", {}).get("ratios")
     for cat, sizes in raw.get("object_size_by_category", {}).items():
-        out[f"object_size_estimation/{cat}"] = AnswerPrior(samples=tuple(sizes))
+        out[f"object_size_estimation/{cat}"] = AnswerPrior(samples=tuple(sizes), weights=_by_rank(len(sizes), ratios))
     # Distances depend on which two objects are named: per pair of names, mixed with the pool.
     pooled = out.get("object_abs_distance")
     for pair, v in raw.get("object_abs_distance_by_pair", {}).items() if pooled and pooled.weights else ():
         out[f"object_abs_distance/{pair}"] = _pair_prior(pooled, v["values"], v["counts"])
     return out
+
+
+def _by_rank(n: int, ratios: list[float] | None) -> tuple[int, ...]:
+    """Integer weights for `n` sorted samples: sample i gets the ratio of the equal range of
+    ranks it falls in (`priors.size_selection`), in thousandths; none without ratios."""
+    if not ratios:
+        return ()
+    b = len(ratios)
+    return tuple(max(1, round(1000 * ratios[min(b - 1, int((i + 0.5) / n * b))])) for i in range(n))
 
 
 def prior_for(priors: dict[str, AnswerPrior], qtype: str, fields: dict) -> AnswerPrior | None:

@@ -11,7 +11,9 @@ per numeric type, how often each printed answer value occurs among what a questi
   group to the closest instance of every family of another group, at least
   `min_abs_distance_m` apart (the pairs `types/measurement.py` may ask about, as if all were
   seen);
-- object size: per category, the longest side of every placed object (first 400 houses).
+- object size: per category, the longest side of every placed object (with 400 houses, 13 of
+  200 asked sizes were values no generated object of their category had, and won whenever
+  offered).
 
 Distractors drawn from the same distribution as answers are exchangeable with them, down to
 the printed value: a blind model that counts how often a value won when offered learns
@@ -23,16 +25,18 @@ well, and objects seen together stand closer than pairs across the house (on 80 
 of asked distances were under 2 m against 26 % of all pairs; rooms with a whole family in view
 hold one instance more often). With `--reference CORPUS`, a rendered corpus that is not the
 one audited, its open-ended answers correct that: counts take the reference's own frequencies
-(a handful of values, all well sampled), and room areas and distances keep the generated
+(a handful of values, all well sampled); room areas and distances keep the generated
 values with their fine structure but are reweighted, per tenth of the generated distribution
 (SELECTION_BINS; fewer ranges when the reference has under 100 answers per range), to the share
-of reference answers that fell there.
+of reference answers that fell there; object sizes likewise, by where an answer falls among
+its own category's sizes (`size_selection`).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from bisect import bisect_left, bisect_right
 from collections import Counter
 
 import numpy as np
@@ -42,8 +46,7 @@ from simsv_vsi.answers import format_number
 from simsv_vsi.question_types import QUESTION_TYPES
 
 PRIOR_SEED = 12345
-LAYOUT_PRIOR_HOUSES = 2000  # room areas and counts: generated in about 0.05 s each
-SIZE_PRIOR_HOUSES = 400  # object sizes (more distinct sizes would cost option drawing time, not fairness)
+LAYOUT_PRIOR_HOUSES = 2000  # room areas, counts and object sizes: generated in about 0.05 s each
 DISTANCE_PRIOR_HOUSES = 150  # absolute distances need each house's mesh distances: seconds each
 
 
@@ -61,26 +64,26 @@ def _houses(catalog, seed: int, houses: int, progress: str | None = None):
         if progress and (i % 25 == 0 or i == houses - 1):
             print(f"{progress}: house {i + 1}/{houses}", file=sys.stderr, flush=True)
         try:
-            yield i, generate_house(i, seed, catalog)
+            yield generate_house(i, seed, catalog)
         except ValueError:  # a house the generator gives up on is skipped, as `simsv generate` does
             continue
 
 
 def layout_priors(catalog, cfg, seed: int = PRIOR_SEED, houses: int = LAYOUT_PRIOR_HOUSES,
                   progress: str | None = None) -> tuple[dict, dict]:
-    """(types: room size and counting pmfs over `houses` generated houses, object size samples
-    per category over the first SIZE_PRIOR_HOUSES of them)."""
+    """(types: room size and counting pmfs, object size samples per category) over `houses`
+    generated houses."""
     from builder.houses.metadata import scene_metadata
     from builder.qa.view import scene_objects
 
     areas, counts, sizes = [], [], {}
     room_dec = QUESTION_TYPES["room_size_estimation"].decimals
-    for i, house in _houses(catalog, seed, houses, progress):
+    for house in _houses(catalog, seed, houses, progress):
         scene = scene_metadata(house)
         areas += [format_number(r["area_m2"], room_dec) for r in scene["rooms"]]
         per_room = Counter((o.room_id, o.family) for o in scene_objects(scene))
         counts += [str(n) for n in per_room.values() if 1 <= n <= cfg.max_count]
-        for o in house.objects if i < SIZE_PRIOR_HOUSES else ():
+        for o in house.objects:
             sizes.setdefault(o.category, []).append(round(max(o.size) * 100, 1))
     types = {"room_size_estimation": _pmf(areas), "object_counting": _pmf(counts)}
     return types, {c: sorted(v) for c, v in sorted(sizes.items())}
@@ -100,7 +103,7 @@ def distance_prior(catalog, cfg, seed: int = PRIOR_SEED, houses: int = DISTANCE_
 
     dec = QUESTION_TYPES["object_abs_distance"].decimals
     out, by_pair = [], {}
-    for _, house in _houses(catalog, seed, houses, progress):
+    for house in _houses(catalog, seed, houses, progress):
         objs = scene_objects(scene_metadata(house))
         g = house_geometry(house, catalog.load_mesh, None)
         col = {int(i): k for k, i in enumerate(g.instance_ids)}
@@ -150,19 +153,38 @@ def reweighted(pmf: dict, answers: list[float], bins: int | None = None) -> dict
             "reweighted_bins": [round(float(x), 4) for x in ratio]}
 
 
-def reference_answers(corpus, cfg, workers: int = 1, progress: bool = True) -> dict[str, list[float]]:
-    """The open-ended answers of counting, room size and absolute distance on a rendered
-    reference corpus (its `qa/` is rewritten by an open-ended QA pass)."""
+def size_selection(sizes: dict[str, list[float]], answers: list[tuple[str, float]]) -> dict:
+    """Where asked object sizes fall within their category's generated sizes: per equal range
+    of that quantile (as many as `reweighted` would use), answers' share over the expected
+    share. Small instances of a category are less often seen well enough to be asked about
+    (on 80 houses the lowest fifth held 17 % fewer answers than expected), and a blind model
+    learns "pick the larger size" if distractors come from all placed objects."""
+    qs = []
+    for cat, v in answers:
+        s = sizes.get(cat)
+        if s:  # the answer's mid-rank among the category's sizes, in [0, 1]
+            qs.append((bisect_left(s, v) + bisect_right(s, v)) / 2 / len(s))
+    bins = max(1, min(SELECTION_BINS, len(qs) // MIN_ANSWERS_PER_BIN))
+    seen = np.bincount(np.minimum((np.asarray(qs) * bins).astype(int), bins - 1), minlength=bins)
+    ratio = (seen + 1.0) / (len(qs) + bins) * bins
+    return {"ratios": [round(float(x), 4) for x in ratio], "reference_n": len(qs)}
+
+
+def reference_answers(corpus, cfg, workers: int = 1, progress: bool = True) -> dict[str, list]:
+    """The open-ended answers of counting, room size, absolute distance and object size (as
+    (category, cm)) on a rendered reference corpus (its `qa/` is rewritten by an open-ended
+    QA pass)."""
     from builder.qa.run import generate_corpus_qa
     from simsv_vsi.records import read_records
 
-    types = ["object_counting", "room_size_estimation", "object_abs_distance"]
+    types = ["object_counting", "room_size_estimation", "object_abs_distance", "object_size_estimation"]
     generate_corpus_qa(corpus, cfg, types=types, formats=("oe",), clips=False, show_progress=progress, workers=workers)
     t = read_records(corpus / "qa" / "records.parquet")
-    out: dict[str, list[float]] = {q: [] for q in types}
-    for q, f, v in zip(*(t.column(c).to_pylist() for c in ("question_type", "format", "answer_value"))):
+    out: dict[str, list] = {q: [] for q in types}
+    cols = (t.column(c).to_pylist() for c in ("question_type", "format", "answer_value", "objects"))
+    for q, f, v, objs in zip(*cols):
         if f == "oe" and q in out:
-            out[q].append(float(v))
+            out[q].append((objs[0]["category"], float(v)) if q == "object_size_estimation" else float(v))
     for q, v in out.items():
         if not v:
             raise ValueError(f"{corpus}: no open-ended {q} records to correct its prior with")
@@ -180,18 +202,22 @@ def generator_priors(catalog, cfg, seed: int = PRIOR_SEED, layout_houses: int = 
         types["object_abs_distance"], pairs = distance_prior(catalog, cfg, seed, distance_houses,
                                                              "mesh distances" if progress else None)
     source = (f"generated houses, seed {seed} (not rendered): room areas and counts of the first "
-              f"{layout_houses}, object sizes of the first {min(layout_houses, SIZE_PRIOR_HOUSES)}, absolute "
-              f"distances of the first {distance_houses}")
+              f"{layout_houses}, object sizes of the first {layout_houses}, absolute distances of the first "
+              f"{distance_houses}")
     if reference:
         dec = QUESTION_TYPES["object_counting"].decimals
         types["object_counting"] = _pmf([format_number(v, dec) for v in reference["object_counting"]])
         for q in ("room_size_estimation", "object_abs_distance"):
             if q in types:
                 types[q] = reweighted(types[q], reference[q])
-        source += (f"; counts from, and room areas and distances reweighted to, the open-ended answers of "
-                   f"{reference_name or 'a reference corpus'}")
-    return {"source": source, "types": dict(sorted(types.items())), "object_size_by_category": sizes,
-            "object_abs_distance_by_pair": pairs}
+        selection = size_selection(sizes, reference["object_size_estimation"])
+        source += (f"; counts from, and room areas, distances and sizes (by quantile within the category) "
+                   f"reweighted to, the open-ended answers of {reference_name or 'a reference corpus'}")
+    out = {"source": source, "types": dict(sorted(types.items())), "object_size_by_category": sizes,
+           "object_abs_distance_by_pair": pairs}
+    if reference:
+        out["object_size_selection"] = selection
+    return out
 
 
 def priors_json(priors: dict) -> str:

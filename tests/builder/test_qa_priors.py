@@ -30,7 +30,7 @@ def test_room_areas_and_counts_cover_every_room(fake_catalog):
     want = Counter(n for n in per_room.values() if n <= cfg.max_count)
     count = types["object_counting"]
     assert dict(zip(count["values"], count["counts"])) == {float(k): v for k, v in want.items()}
-    assert sum(len(v) for v in sizes.values()) == sum(len(h.objects) for h in houses)  # all 6 < SIZE_PRIOR_HOUSES
+    assert sum(len(v) for v in sizes.values()) == sum(len(h.objects) for h in houses)
 
 
 def test_distance_prior_counts_the_askable_pairs(real_catalog, monkeypatch):
@@ -113,3 +113,21 @@ def test_cli_reference_corrects_counts_and_ranges(qa_corpus, tmp_path):
     rooms = [r for r in t if r["question_type"] == "room_size_estimation"]
     assert raw["types"]["room_size_estimation"]["reference_n"] == len(rooms) > 0
     assert "ref" in raw["source"]
+    sizes = [r for r in t if r["question_type"] == "object_size_estimation"]
+    assert 0 < raw["object_size_selection"]["reference_n"] <= len(sizes)
+
+
+def test_size_selection_follows_where_answers_rank_and_weights_the_samples(tmp_path):
+    from builder.qa.priors import size_selection
+
+    sizes = {"chair": [float(v) for v in range(1, 201)], "bed": [float(v) for v in range(100, 300)]}
+    # answers only from the upper half of each category's sizes: small ones never asked
+    answers = [("chair", float(v)) for v in range(101, 201)] * 6 + [("bed", float(v)) for v in range(200, 300)] * 6
+    sel = size_selection(sizes, answers + [("sofa", 5.0)])  # a category without sizes is skipped
+    assert sel["reference_n"] == len(answers) and len(sel["ratios"]) == 10
+    assert max(sel["ratios"][:5]) < 0.05 and min(sel["ratios"][5:]) > 1.9
+    path = tmp_path / "priors.json"
+    path.write_text(json.dumps({"types": {}, "object_size_by_category": sizes, "object_size_selection": sel}))
+    chair = answer_priors(str(path))["object_size_estimation/chair"]
+    assert chair.samples == tuple(sizes["chair"])
+    assert chair.weights[-1] > 40 * chair.weights[0]  # the largest chairs ~2 against the smallest ~0.01
