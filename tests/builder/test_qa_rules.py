@@ -269,6 +269,19 @@ def test_category_that_always_wins_is_thinned():
     assert len(offered) > 200 and share < 0.33  # was 60 %; chance is 25 %
 
 
+def _tied_to_a_name(qtype, n, answers, names, favoured, p, objects):
+    """`n` records of `qtype` whose answer is `favoured` with probability `p` when the first of
+    `names` is named (else uniform over `answers`); `objects(i, name)` gives each one's refs."""
+    rng = np.random.default_rng(0)
+    recs = []
+    for i in range(n):
+        name = names[i % len(names)]
+        ans = favoured if name == names[0] and rng.random() < p else answers[rng.integers(len(answers))]
+        opts = [ans, *[a for a in answers if a != ans]]
+        recs.append(_rec(i, qtype, ans, [f"{'ABC'[k]}. {a}" for k, a in enumerate(opts)], objects(i, name)))
+    return recs
+
+
 def test_route_that_follows_from_its_start_is_thinned():
     """Routes from the bed turn left 70 % of the time (layouts are regular): a blind model that
     reads "beginning at the bed" would learn it, so such routes are thinned to chance."""
@@ -276,14 +289,8 @@ def test_route_that_follows_from_its_start_is_thinned():
 
     from builder.qa.balance import balance_answers
 
-    rng = np.random.default_rng(0)
-    turns = ["turn left", "turn right", "turn back"]
-    recs = []
-    for i in range(1500):
-        start = ["bed", "sofa", "desk"][i % 3]
-        ans = "turn left" if start == "bed" and rng.random() < 0.7 else turns[rng.integers(3)]
-        opts = [ans, *[t for t in turns if t != ans]]
-        recs.append(_rec(i, "route_planning", ans, [f"{'ABC'[k]}. {t}" for k, t in enumerate(opts)], [("start", start, [1])]))
+    recs = _tied_to_a_name("route_planning", 1500, ["turn left", "turn right", "turn back"], ["bed", "sofa", "desk"],
+                           "turn left", 0.7, lambda i, name: [("start", name, [1])])
     kept, _ = balance_answers(recs, seed=0)
     from_bed = Counter(r.answer_value for r in kept if r.objects[0].category == "bed")
     assert sum(from_bed.values()) > 150 and from_bed["turn left"] / sum(from_bed.values()) < 0.42  # was 80 %; chance 33 %
@@ -297,15 +304,11 @@ def test_direction_that_follows_from_one_object_is_thinned():
 
     from builder.qa.balance import balance_answers
 
-    rng = np.random.default_rng(0)
-    dirs = ["left", "right", "back"]
-    recs = []
-    for i in range(1800):
-        target = ["toilet", "lamp", "plant"][i % 3]
-        ans = "back" if target == "toilet" and rng.random() < 0.55 else dirs[rng.integers(3)]
-        opts = [ans, *[d for d in dirs if d != ans]]
-        objs = [("positioning", ["sofa", "bed"][i % 2], [1]), ("orienting", "tv", [2]), ("querying", target, [3])]
-        recs.append(_rec(i, "object_rel_direction_medium", ans, [f"{'ABC'[k]}. {d}" for k, d in enumerate(opts)], objs))
+    def objects(i, name):
+        return [("positioning", ["sofa", "bed"][i % 2], [1]), ("orienting", "tv", [2]), ("querying", name, [3])]
+
+    recs = _tied_to_a_name("object_rel_direction_medium", 1800, ["left", "right", "back"], ["toilet", "lamp", "plant"],
+                           "back", 0.55, objects)
     kept, _ = balance_answers(recs, seed=0)
     toilet = Counter(r.answer_value for r in kept if r.objects[2].category == "toilet")
     assert sum(toilet.values()) > 150 and toilet["back"] / sum(toilet.values()) < 0.40, toilet  # was 70 %; chance 33 %
