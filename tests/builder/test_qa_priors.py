@@ -130,4 +130,4 @@ def test_size_selection_follows_where_answers_rank_and_weights_the_samples(tmp_p
     path.write_text(json.dumps({"types": {}, "object_size_by_category": sizes, "object_size_selection": sel}))
     chair = answer_priors(str(path))["object_size_estimation/chair"]
     assert chair.samples == tuple(sizes["chair"])
-    assert chair.weights[-1] > 40 * chair.weights[0]  # the largest chairs ~2 against the smallest ~0.01
+    assert chair.weights[-1] > 40 * chair.weights[0]  # the largest chairs ~2 against the smallest ~0.01 (at least 1)
