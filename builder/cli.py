@@ -111,7 +111,7 @@ def cmd_qa_priors(a) -> int:
     priors = p.generator_priors(default_catalog(), cfg, p.PRIOR_SEED if a.seed is None else a.seed,
                                 p.LAYOUT_PRIOR_HOUSES if a.layout_houses is None else a.layout_houses,
                                 p.DISTANCE_PRIOR_HOUSES if a.distance_houses is None else a.distance_houses,
-                                reference, a.reference_name or (a.reference and Path(a.reference).name) or "",
+                                reference, a.reference_name or Path(a.reference or "").name,
                                 progress=not a.quiet)
     write_text_atomic(Path(a.out), p.priors_json(priors))
     print(f"answer priors of {', '.join(priors['types'])} and object sizes -> {a.out}")
