@@ -8,37 +8,39 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# VSI-Bench's confidence thresholds theta for Mean Relative Accuracy, written out.
-MRA_THRESHOLDS = (0.50, 0.55, 0.60, 0.65, 0.70, 0.75, 0.80, 0.85, 0.90, 0.95)
-# The relative-error tolerances 1 - theta, also written out (not computed as 1 - theta, which
-# gives 0.050000000000000044 for 0.95) so each is the double nearest its decimal.
-MRA_TOLERANCES = (0.50, 0.45, 0.40, 0.35, 0.30, 0.25, 0.20, 0.15, 0.10, 0.05)
-# Relative errors are computed in binary floating point: 2.1 vs 2.0 gives 0.05000000000000004,
-# not 0.05. Answers are printed decimals, so a relative error that is exactly on a tolerance
-# in decimal must count as within it; this slack (far below any printed precision) does that.
-MRA_SLACK = 1e-9
+# VSI-Bench's confidence thresholds theta for Mean Relative Accuracy, 0.50, 0.55, ..., 0.95,
+# built exactly as the official code builds them (thinking-in-space and lmms-eval:
+# `np.linspace(.5, .95, 10)`), and the relative-error tolerances `1 - theta` computed from them
+# in binary floating point. Written out as decimals they would differ in the last bit (1 - 0.95
+# is 0.050000000000000044 here), and an error exactly on a tolerance would score differently.
+MRA_THRESHOLDS = np.linspace(0.5, 0.95, 10)
+MRA_TOLERANCES = 1 - MRA_THRESHOLDS
 
 
 def mean_relative_accuracy(pred, gt):
-    """VSI-Bench's Mean Relative Accuracy of a numeric answer: the share of the ten thresholds
-    theta in 0.50, 0.55, ..., 0.95 with |pred - gt| / |gt| <= 1 - theta.
+    """VSI-Bench's Mean Relative Accuracy of a numeric answer, the official arithmetic bit for
+    bit: the share of the ten tolerances `1 - theta` with `|pred - gt| / gt <= 1 - theta`, every
+    operation in float64 as the reference code does it (no slack).
 
-    Exact on boundaries: a relative error of exactly 0.05 scores 1.0, exactly 0.5 scores 0.1,
-    anything above 0.5 scores 0. Scalars give a float; arrays (broadcast together) give an
+    So a relative error exactly on a tolerance in decimal may miss it in binary: gt 5, pred 4 is
+    0.2 but `abs(4 - 5) / 5 = 0.2` exceeds `1 - theta(0.80) = 0.19999999999999996`, and scores
+    0.6, not 0.7, as in lmms-eval. Scalars give a float; arrays (broadcast together) give an
     array of per-item scores (average it for a data set's MRA). A non-finite prediction scores
-    0. Raises ValueError when a ground truth is 0 or not finite (relative error undefined).
+    0 (NaN compares False). Like the reference, the error is divided by the signed ground truth.
+    Raises ValueError when a ground truth is 0 (the reference code divides by zero) or is not
+    finite.
     """
-    p = np.asarray(pred, dtype=float)
-    g = np.asarray(gt, dtype=float)
+    p = np.asarray(pred, dtype=np.float64)
+    g = np.asarray(gt, dtype=np.float64)
     if np.any(g == 0):
         raise ValueError("mean_relative_accuracy: ground truth 0 has no relative error")
     if not np.all(np.isfinite(g)):
         raise ValueError("mean_relative_accuracy: ground truth must be finite")
     with np.errstate(invalid="ignore", over="ignore"):
-        rel = np.abs(p - g) / np.abs(g)
-        hits = np.zeros(np.broadcast(p, g).shape, dtype=float)
+        rel = np.abs(p - g) / g
+        hits = np.zeros(np.broadcast(p, g).shape, dtype=np.float64)
         for tol in MRA_TOLERANCES:
-            hits += rel <= tol + MRA_SLACK  # NaN (non-finite pred) compares False: no hit
+            hits += rel <= tol  # NaN (non-finite pred) compares False: no hit
     score = hits / len(MRA_TOLERANCES)
     return float(score) if score.ndim == 0 else score
 

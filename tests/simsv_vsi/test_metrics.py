@@ -5,31 +5,36 @@ import numpy as np
 import pytest
 
 from simsv_vsi.metrics import (
-    MRA_THRESHOLDS, NUMERIC_PARSERS, VSIBENCH_TASKS, mc_exact_match, mean_relative_accuracy, numeric_score,
+    MRA_THRESHOLDS, MRA_TOLERANCES, NUMERIC_PARSERS, VSIBENCH_TASKS, mc_exact_match, mean_relative_accuracy, numeric_score,
     parse_number_extract, parse_number_first_token, vsibench_macro,
 )
 
 
 
 @pytest.mark.parametrize("pred, gt, want", [
+    # values from VSI-Bench's official arithmetic (thresholds 1 - np.linspace(.5, .95, 10) in
+    # binary, no slack); lmms-eval 0.7.3 gives the same (test_mra_matches_lmms_eval below)
     (10.0, 10.0, 1.0),
-    (10.5, 10.0, 1.0),  # relative error exactly 0.05
-    (2.1, 2.0, 1.0),  # 0.05 again, 0.05000000000000004 in binary
+    (10.5, 10.0, 1.0),  # 0.05 exactly: the tolerance 1 - 0.95 is 0.050000000000000044 in binary
+    (2.1, 2.0, 1.0),  # 0.05000000000000004 <= 0.050000000000000044
     (1.05, 1.0, 1.0),
     (95.0, 100.0, 1.0),
     (15.0, 10.0, 0.1),  # exactly 0.5: only theta = 0.50
     (5.0, 10.0, 0.1),
     (15.01, 10.0, 0.0),
-    (11.0, 10.0, 0.9),  # 0.10: thresholds 0.50 .. 0.90
-    (12.0, 10.0, 0.7),  # 0.20: 0.50 .. 0.80
-    (13.0, 10.0, 0.5),  # 0.30: 0.50 .. 0.70
+    (11.0, 10.0, 0.9),  # 0.10 <= 0.10000000000000009: 0.50 .. 0.90
+    (12.0, 10.0, 0.6),  # 0.2 > 0.19999999999999996 (1 - 0.8): 0.50 .. 0.75 only
+    (13.0, 10.0, 0.5),  # 0.3 <= 0.30000000000000004: 0.50 .. 0.70
+    (4.0, 5.0, 0.6),  # 0.2 again: 0.6 officially (0.7 in decimal)
+    (1.5, 1.2, 0.5),  # 0.25000000000000006 > 0.25
+    (150.0, 120.0, 0.6),  # 0.25 <= 0.25 holds (1 - 0.75 is exact); 0.2 misses 0.19999999999999996
     (10.6, 10.0, 0.9),
     (0.0, 3.0, 0.0),
     (float("nan"), 3.0, 0.0),
     (float("inf"), 3.0, 0.0),
 ])
 def test_mra_values(pred, gt, want):
-    assert mean_relative_accuracy(pred, gt) == pytest.approx(want)
+    assert mean_relative_accuracy(pred, gt) == want
 
 
 def test_mra_arrays_and_errors():
@@ -44,6 +49,48 @@ def test_mra_arrays_and_errors():
 
 def test_thresholds_are_the_ten_of_vsibench():
     assert len(MRA_THRESHOLDS) == 10 and MRA_THRESHOLDS[0] == 0.5 and MRA_THRESHOLDS[-1] == 0.95
+    assert MRA_TOLERANCES[-1] == 0.050000000000000044 and MRA_TOLERANCES[6] == 0.19999999999999996
+
+
+def _generated_cases():
+    """Thousands of (prediction, ground truth) pairs as benchmark answers are written: integer
+    counts, distances and room sizes on a 0.1 grid, sizes in whole cm, and every prediction that
+    lies exactly on a tolerance in decimal (gt * (1 +- d) for d = 0.05 .. 0.50, computed in
+    Decimal), where binary floating point decides the score."""
+    from decimal import Decimal
+
+    pairs = [(p, g) for g in range(1, 41) for p in range(0, 41)]  # counts
+    grid = [round(0.1 * i, 1) for i in range(1, 101)]
+    pairs += [(p, g) for g in grid for p in grid]  # 10,000 distances on a 0.1 grid
+    pairs += [(p, g) for g in range(10, 301, 10) for p in range(1, 451, 7)]  # sizes, cm
+    exact = []
+    gts = [Decimal(i) for i in range(1, 201)] + [Decimal(i) / 10 for i in range(1, 501, 3)]
+    for g in gts:
+        for step in range(1, 11):
+            d = Decimal(step) * Decimal("0.05")
+            for sign in (1, -1):
+                p = g * (1 + sign * d)
+                if p >= 0:
+                    exact.append((float(p), float(g)))
+    return pairs + exact, exact
+
+
+def test_mra_matches_lmms_eval_bit_for_bit():
+    """Every generated pair scores exactly what lmms-eval's installed vsibench code scores
+    (thinking-in-space's arithmetic), including the exact-threshold cases where a decimal reading
+    of the tolerances would give 0.1 more."""
+    utils = pytest.importorskip("lmms_eval.tasks.vsibench.utils")
+    pairs, exact = _generated_cases()
+    preds, gts = np.array(pairs).T
+    ours = mean_relative_accuracy(preds, gts)
+    official = np.array([utils.mean_relative_accuracy(p, g, .5, .95, .05) for p, g in pairs])
+    differ = np.flatnonzero(ours != official)
+    assert len(pairs) > 15_000 and differ.size == 0, [pairs[i] for i in differ[:10]]
+    # the test reaches the cases that matter: exact decimal hits that binary arithmetic misses
+    ep, eg = np.array(exact).T
+    decimal_reading = np.array([sum(abs(p - g) / g <= t + 1e-9 for t in np.arange(10) * 0.05 + 0.05) / 10
+                                for p, g in exact])
+    assert (decimal_reading != mean_relative_accuracy(ep, eg)).sum() > 100
 
 
 # ---------------------------------------------------------------------------------------------
