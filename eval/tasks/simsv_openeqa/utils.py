@@ -2,11 +2,12 @@
 from simsv_openeqa.yaml. Scoring is eval.judge: LLM-Match when a judge is configured, and a
 token-F1 proxy always. See README.md next to this file."""
 
+import functools
 import math
 import os
 from pathlib import Path
 
-from eval.judge import Judge, judge_configured, proxy_token_f1
+from eval.judge import KEY_ENV, MODEL_ENV, REPO_ENV, URL_ENV, FALLBACK_KEY_ENV, Judge, judge_configured, proxy_token_f1
 from eval.scoring import payload
 
 # Where the episode videos are: <root>/<episode_history>.mp4, e.g. <root>/hm3d-v0/000-hm3d-BFRyYbPCCPE.mp4
@@ -49,20 +50,29 @@ def doc_to_text(doc, lmms_eval_specific_kwargs=None):
     return f"{doc['question']}\n{POST_PROMPT}"
 
 
-def _judged(doc, prediction) -> tuple[int | None, float]:
-    """(judge rating, LLM-Match score), or (None, NaN) without a judge: never a stand-in value."""
+@functools.lru_cache(maxsize=4)
+def _judge(*config) -> Judge:
+    """One judge per configuration: the prompt files are read once per run, not per question."""
+    return Judge.from_env()
+
+
+def _judged(doc, prediction) -> tuple[int | None, float, str | None]:
+    """(raw rating, LLM-Match score, judge model), or (None, NaN, None) without a judge: never a
+    stand-in value."""
     if not judge_configured():
-        return None, math.nan
-    return Judge.from_env().llm_match(doc, prediction)
+        return None, math.nan, None
+    judge = _judge(*(os.environ.get(v) for v in (URL_ENV, MODEL_ENV, REPO_ENV, KEY_ENV, FALLBACK_KEY_ENV)))
+    rating, score = judge.llm_match(doc, prediction)
+    return rating, score, judge.model
 
 
 def process_results(doc, results):
     """One payload per metric, each with that metric's own `score`: lmms-eval computes every
     metric's standard error from the `score` field of its items."""
     prediction, category = results[0], doc["category"]
-    rating, score = _judged(doc, prediction)
+    rating, score, judge_model = _judged(doc, prediction)
     answers = [doc["answer"], *(doc.get("extra_answers") or [])]
-    judged = payload(category, score, question_id=doc["question_id"], judge_rating=rating)
+    judged = payload(category, score, question_id=doc["question_id"], judge_rating=rating, judge_model=judge_model)
     out = {"llm_match": judged,
            "proxy_token_f1": payload(category, proxy_token_f1(prediction, answers), question_id=doc["question_id"])}
     for c in OPENEQA_CATEGORIES:
