@@ -24,12 +24,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import functools
+
 import numpy as np
-import torch.nn.functional as F
 
 from simsv_vsi.sampling import uniform_frame_indices
 from train.layouts import VideoLayout
-from train.model import LlavaVideoGridModel
 
 PROFILES = ("train", "paper")
 PAPER_FRAMES = 32  # the frame count the SIMS-V authors' launcher passes to lmms-eval
@@ -117,25 +117,33 @@ class PaperGridLayout:
         return prompt
 
 
-class AveragePoolGridModel(LlavaVideoGridModel):
+@functools.cache
+def average_pool_model_class():
     """LLaVA-Video as lmms-eval's llava_vid runs it: LLaVA-NeXT's `get_2dPool` in `average` mode
     (avg_pool2d, stride 2, so 27 -> 13) instead of OneVision's bilinear resize to ceil(27/2) = 14;
-    the grid newlines come from LlavaVideoGridModel."""
+    the grid newlines come from train's LlavaVideoGridModel. Built on first use, so the runner's
+    input checks do not import transformers."""
+    import torch.nn.functional as F
 
-    def apply_pooling(self, image_features):
-        side = self.config.vision_config.image_size // self.config.vision_config.patch_size
-        frames, seq, dim = image_features.shape
-        if seq != side * side:
-            raise ValueError(f"expected {side}x{side} patch features per frame, got {seq}")
-        x = image_features.view(frames, side, side, dim).permute(0, 3, 1, 2)
-        x = F.avg_pool2d(x, 2)
-        return x.permute(0, 2, 3, 1).reshape(frames, -1, dim)
+    from train.model import LlavaVideoGridModel
+
+    class AveragePoolGridModel(LlavaVideoGridModel):
+        def apply_pooling(self, image_features):
+            side = self.config.vision_config.image_size // self.config.vision_config.patch_size
+            frames, seq, dim = image_features.shape
+            if seq != side * side:
+                raise ValueError(f"expected {side}x{side} patch features per frame, got {seq}")
+            x = image_features.view(frames, side, side, dim).permute(0, 3, 1, 2)
+            x = F.avg_pool2d(x, 2)
+            return x.permute(0, 2, 3, 1).reshape(frames, -1, dim)
+
+    return AveragePoolGridModel
 
 
 def set_protocol_model(model, proto: Protocol) -> None:
     """Give the loaded model the feature layout of the protocol (after train.model.load_model)."""
     if proto.pooling == "average":
-        model.model.__class__ = AveragePoolGridModel
+        model.model.__class__ = average_pool_model_class()
 
 
 def real_model_token_counts(grid: int = 27) -> dict:

@@ -55,7 +55,7 @@ def collect(output_dir: Path, tasks: list[str]) -> tuple[dict, list[str]]:
     make the run incomplete (empty when every task produced its headline metric)."""
     results_file = newest(output_dir, "*_results.json")
     if results_file is None:
-        return {}, [f"{t}: no result (lmms-eval wrote no results file under {output_dir}; see its log)" for t in tasks]
+        return {}, [f"{t}: no result (lmms-eval wrote no results file)" for t in tasks]
     raw = json.loads(results_file.read_text())
     stamp = results_file.name[: -len("_results.json")]
     out, problems = {}, []
@@ -63,7 +63,7 @@ def collect(output_dir: Path, tasks: list[str]) -> tuple[dict, list[str]]:
         res = raw.get("results", {}).get(task)
         n = raw.get("n-samples", {}).get(task, {}).get("effective", 0)
         if res is None or not n:
-            problems.append(f"{task}: no result (the task failed or was not found; see the log)")
+            problems.append(f"{task}: no result (the task failed or was not found)")
             continue
         metrics = {k.split(",")[0]: v for k, v in res.items()
                    if "," in k and "_stderr" not in k and isinstance(v, (int, float))}
