@@ -37,6 +37,10 @@ BENCHMARKS = {b.name: b for b in [
               "lmms-eval's built-in task, no subtitles"),
     Benchmark("EgoSchema", "egoschema_subset", "score", 100.0, "lmms-eval/egoschema",
               "the 500-question subset with public answers; the full set is scored by a remote server"),
+    Benchmark("MME-RealWorld-lite", "mmerealworld_lite", "mme_realworld_score", 100.0,
+              "yifanzhang114/MME-RealWorld-lite-lmms-eval",
+              "lmms-eval's built-in task (1,919 image questions, 5 options): accuracy over all questions, "
+              "reported 0..1; the SIMS-V paper's Table 3 reports it x100"),
 ]}
 
 # Named suites for `python -m eval.run --suite`.
@@ -44,5 +48,6 @@ SUITES = {
     "vsibench": ("simsv_vsibench",),
     "heldout": ("simsv_heldout",),
     "openeqa": ("simsv_openeqa",),
-    "paper": ("simsv_vsibench", "simsv_heldout", "simsv_openeqa", "videomme", "egoschema_subset"),
+    "paper": ("simsv_vsibench", "simsv_heldout", "simsv_openeqa", "videomme", "egoschema_subset",
+              "mmerealworld_lite"),
 }

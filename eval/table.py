@@ -25,7 +25,7 @@ VSIBENCH_COLUMNS = [
     ("Rel. Dist.", "object_rel_distance"), ("Rel. Dir.", "object_rel_direction"),
     ("Route Plan", "route_planning"), ("Appr. Order", "obj_appearance_order"),
 ]
-OTHER_COLUMNS = ["VSI-Bench-Debiased", "SIMS-VSI held-out", "OpenEQA", "VideoMME", "EgoSchema"]
+OTHER_COLUMNS = ["VSI-Bench-Debiased", "SIMS-VSI held-out", "OpenEQA", "VideoMME", "EgoSchema", "MME-RealWorld-lite"]
 PROXIES = {"OpenEQA": "proxy_token_f1"}  # shown, marked, when the real metric is absent
 
 
@@ -48,20 +48,30 @@ def row(record: dict) -> dict[str, tuple[float | None, bool]]:
     return cells
 
 
+def protocol_cell(record: dict) -> str:
+    """How the model saw the videos: the simsv_llava profile and its frames, or "-" for other models."""
+    proto = record.get("protocol")
+    if not proto:
+        return "-"
+    return f"{proto['profile']} ({proto['frames']}f, {proto['pooling']}{', time' if proto['time_instruction'] else ''})"
+
+
 def markdown(records: list[dict]) -> str:
-    headers = ["Model"] + [h for h, _ in VSIBENCH_COLUMNS] + OTHER_COLUMNS
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(["---"] + ["---:"] * (len(headers) - 1)) + "|"]
+    headers = ["Model", "Protocol"] + [h for h, _ in VSIBENCH_COLUMNS] + OTHER_COLUMNS
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(["---", "---"] + ["---:"] * (len(headers) - 2)) + "|"]
     any_proxy = False
     for rec in records:
         cells = row(rec)
         text = []
-        for h in headers[1:]:
+        for h in headers[2:]:
             v, proxy = cells[h]
             any_proxy |= proxy
             text.append("-" if v is None else f"{v:.1f}" + ("*" if proxy else ""))
-        lines.append("| " + " | ".join([rec["label"]] + text) + " |")
+        lines.append("| " + " | ".join([rec["label"], protocol_cell(rec)] + text) + " |")
     notes = ["", "VSI-Bench columns: simsv_vsibench (Avg. = unweighted mean of the 8 tasks; Rel. Dir. = mean of "
-             "its 3 levels). Scores x100."]
+             "its 3 levels). Scores x100. Protocol: simsv_llava's profile (paper = lmms-eval's llava_vid / "
+             "llava_onevision defaults, as the published numbers; train = the checkpoint's own layout), frames, "
+             "pooling, time instruction."]
     if any_proxy:
         notes.append("* proxy (token F1), not OpenEQA's LLM-Match: no judge was configured for that run.")
     for rec in records:
