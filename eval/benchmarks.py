@@ -7,11 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# nyu-visionx/VSI-Bench at the commit that added the `pruned` column (the VSI-Bench-Debiased
-# release, 2,363 of 5,131 rows kept). A short hash: the Hub resolves commit prefixes. Our
-# machines cannot reach the Hub, so this pin was read from the Hub's file history, not fetched.
+# nyu-visionx/VSI-Bench at the commit that added the `pruned` column ("upload
+# hf.co/datasets/nyu-visionx/VSI-Bench-Debiased version"). A short hash: the Hub resolves commit
+# prefixes. Our machines cannot reach the Hub, so this pin was read from the Hub's file history,
+# not fetched.
 VSIBENCH_REPO = "nyu-visionx/VSI-Bench"
 VSIBENCH_REVISION = "d7cb1a3"
+# What the dataset card of that release documents: config `full` has 5,131 rows with the
+# `pruned` column, `debiased` the 2,363 with pruned == False, `pruned` the other 2,768
+# (2,363 + 2,768 = 5,131). The paper-era release had 5,130 rows, hence the "5,130 - 2,768 =
+# 2,362" some documents give. The loader checks these counts (eval/tasks/simsv_vsibench/utils.py).
+VSIBENCH_ROWS = 5131
+VSIBENCH_DEBIASED_ROWS = 2363
 SIMSV_REPO = "simsv/sims-vsi"
 
 

@@ -45,6 +45,9 @@ VIDEO_ROOTS = {
 # Tasks whose `dataset_kwargs` are about the Hub copy (pinned revision, video archive download)
 # and must be dropped for a local folder; others keep theirs (OpenEQA's names its JSON file).
 HUB_ONLY_KWARGS = {"simsv_vsibench", "simsv_vsibench_debiased"}
+# A file only the Hub release of VSI-Bench has: a local folder holding it is checked against the
+# release's row counts like the Hub copy; other VSI-Bench-shaped folders (generated data) are not.
+RELEASE_MARKER = "pruned_ids.txt"
 # What a local `--data` folder must hold, per task: a file name, or a glob one file must match.
 DATA_FILES = {
     "simsv_vsibench": ("README.md", "**/*.parquet"),
@@ -306,6 +309,8 @@ def environment(args, data: dict[str, Path]) -> dict[str, str]:
         if task in VIDEO_ROOTS:
             var, sub = VIDEO_ROOTS[task]
             env.setdefault(var, str((root / sub).resolve()))
+        if task in HUB_ONLY_KWARGS and not (root / RELEASE_MARKER).is_file():
+            env.setdefault("SIMSV_VSIBENCH_ROWS", "any")  # not a copy of the release: no row counts to hold it to
     if args.openeqa_repo:
         env["SIMSV_OPENEQA_REPO"] = str(args.openeqa_repo.resolve())
     if args.judge_url:

@@ -122,6 +122,20 @@ def test_a_failed_task_fails_the_run_with_lmms_evals_cause(tmp_path):
     assert results_of(out)["problems"]
 
 
+def test_a_copy_of_the_release_is_held_to_its_row_counts(hand_vsibench, tmp_path):
+    """A local folder with the release's pruned_ids.txt claims to be the pinned release: six rows
+    instead of 5,131 stop the run, with the loader's reason on stderr."""
+    import shutil
+
+    copy = tmp_path / "VSI-Bench"
+    shutil.copytree(hand_vsibench, copy, symlinks=True)
+    (copy / "pruned_ids.txt").write_text("1\n5\n")
+    out = tmp_path / "pin"
+    r = run_eval("--model", "dummy", "--tasks", "simsv_vsibench", "--data", f"simsv_vsibench={copy}", out=out)
+    assert r.returncode == 1
+    assert "ValueError: VSI-Bench data has 6 rows, 4 with pruned == False; nyu-visionx/VSI-Bench@d7cb1a3" in r.stderr
+
+
 @pytest.mark.parametrize("layout", ["onevision", pytest.param("llava_video", marks=pytest.mark.slow)])
 def test_tiny_checkpoint_through_the_model_plugin(layout, tiny_model, vsibench_partial, tmp_path):
     """Our checkpoint format loads in lmms-eval by entry point, in either layout, and answers
