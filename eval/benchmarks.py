@@ -46,7 +46,7 @@ BENCHMARKS = {b.name: b for b in [
               "the 500-question subset with public answers; the full set is scored by a remote server"),
     Benchmark("MME-RealWorld-lite", "mmerealworld_lite", "mme_realworld_score", 100.0,
               "yifanzhang114/MME-RealWorld-lite-lmms-eval",
-              "lmms-eval's built-in task (1,919 image questions, 5 options): accuracy over all questions, "
+              "lmms-eval's built-in task (image questions, 5 options): accuracy over all questions, "
               "reported 0..1; the SIMS-V paper's Table 3 reports it x100"),
 ]}
 

@@ -3,7 +3,8 @@
 - `train`: the layout the checkpoint was trained with (its `simsv_video.json`): frames, pooling,
   newline layout and, for `llava_video`, the time instruction, exactly as `train/` builds them.
 - `paper`: what produced the published LLaVA-Video / LLaVA-OneVision numbers the SIMS-V paper
-  compares with: lmms-eval's own adapters at their defaults, given only the frame count (32).
+  compares with: lmms-eval's own adapters at their defaults, given only the frame count (32;
+  issue 23's reading of the authors' scripts).
   * LLaVA-Video checkpoints (`llava_vid`): features average-pooled with stride 2 (27x27 -> 13x13,
     floor), a newline after every pooled row (`mm_newline_position=grid`): 13 * 14 = 182 tokens
     per frame; NO time instruction (`add_time_instruction=False`); frames taken at 1 fps, or, when
