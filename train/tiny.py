@@ -74,6 +74,65 @@ def build_tiny(out: str | Path, seed: int = 0, image_size: int = 32) -> Path:
     return out
 
 
+# in-memory llava-hf name prefix -> LLaVA-NeXT (LlavaQwenForCausalLM) name prefix, written out here
+# independently of train.convert so the converter's tests are not circular
+_HF_TO_NEXT = {"model.language_model.": "model.", "lm_head.": "lm_head.",
+               "model.vision_tower.": "model.vision_tower.vision_tower.vision_model.",
+               "model.multi_modal_projector.linear_1.": "model.mm_projector.0.",
+               "model.multi_modal_projector.linear_2.": "model.mm_projector.2.",
+               "model.image_newline": "model.image_newline"}
+
+
+def build_tiny_next(out: str | Path, layout: str = "llava_video", seed: int = 0, image_size: int = 32,
+                    dtype: torch.dtype = torch.bfloat16):
+    """A tiny random checkpoint in LLaVA-NeXT's own format (what lmms-lab publishes:
+    `LlavaQwenForCausalLM` names and config keys), for the converter's tests. Returns (folder,
+    the in-memory llava-hf model whose tensors it holds, in `dtype`)."""
+    import json
+
+    from safetensors.torch import save_file
+    from transformers import LlavaOnevisionForConditionalGeneration
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tok = build_tokenizer()
+    cfg = tiny_config(tok, image_size=image_size)
+    torch.manual_seed(seed)
+    model = LlavaOnevisionForConditionalGeneration(cfg).to(dtype)
+    tensors = {}
+    for name, t in model.state_dict().items():
+        prefix = next(p for p in _HF_TO_NEXT if name.startswith(p))
+        tensors[_HF_TO_NEXT[prefix] + name[len(prefix):]] = t.contiguous().clone()
+    # two shards, as real checkpoints come
+    names = sorted(tensors)
+    half = len(names) // 2
+    shards = {"model-00001-of-00002.safetensors": names[:half], "model-00002-of-00002.safetensors": names[half:]}
+    weight_map = {}
+    for file, keys in shards.items():
+        save_file({k: tensors[k] for k in keys}, str(out / file), metadata={"format": "pt"})
+        weight_map.update({k: file for k in keys})
+    (out / "model.safetensors.index.json").write_text(json.dumps({"metadata": {}, "weight_map": weight_map}))
+    text = cfg.text_config
+    next_cfg = {
+        "architectures": ["LlavaQwenForCausalLM"], "model_type": "llava",
+        "vocab_size": text.vocab_size, "hidden_size": text.hidden_size, "intermediate_size": text.intermediate_size,
+        "num_hidden_layers": text.num_hidden_layers, "num_attention_heads": text.num_attention_heads,
+        "num_key_value_heads": text.num_key_value_heads, "max_position_embeddings": text.max_position_embeddings,
+        "rms_norm_eps": text.rms_norm_eps, "rope_theta": 1000000.0, "hidden_act": "silu",
+        "tie_word_embeddings": False, "torch_dtype": str(dtype).removeprefix("torch."),
+        "mm_vision_tower": "google/siglip-tiny-test", "mm_hidden_size": cfg.vision_config.hidden_size,
+        "mm_projector_type": "mlp2x_gelu", "mm_vision_select_layer": -2, "mm_vision_select_feature": "patch",
+        "mm_patch_merge_type": "spatial_unpad", "mm_spatial_pool_mode": "bilinear", "mm_spatial_pool_stride": 2,
+        "mm_newline_position": "grid" if layout == "llava_video" else "one_token",
+        "image_aspect_ratio": "anyres_max_9", "image_grid_pinpoints": [[image_size, image_size]],
+        "mm_tunable_parts": "mm_vision_tower,mm_mlp_adapter,mm_language_model", "mm_vision_tower_lr": 2e-06,
+        "frames_upbound": 4, "add_time_instruction": layout == "llava_video", "use_mm_proj": True,
+    }
+    (out / "config.json").write_text(json.dumps(next_cfg, indent=2))
+    tok.save_pretrained(out)
+    return out, model
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", required=True)
