@@ -19,7 +19,7 @@ from transformers import AutoTokenizer, LlavaOnevisionForConditionalGeneration
 
 from train.checkpoint import recorded_layout
 from train.frames import FrameSpec
-from train.hf_llava_video import LlavaVideoForConditionalGeneration, LlavaVideoModel
+from train.hf_llava_video import LlavaVideoConfig, LlavaVideoForConditionalGeneration, LlavaVideoModel
 from train.layouts import VideoLayout
 
 PREPROCESSING_FILE = "simsv_video.json"  # frames, size, normalisation and layout, beside every save
@@ -55,13 +55,16 @@ def load_model(name_or_path: str, layout: str | None = None, dtype: torch.dtype 
     agree). Refuses a checkpoint that leaves weights uninitialised (a silent re-init would train
     a random model)."""
     layout = resolve_layout(name_or_path, layout)
-    cls = LlavaVideoForConditionalGeneration if layout == "llava_video" else LlavaOnevisionForConditionalGeneration
+    # loaded by the stock class in both layouts (transformers' weight-name rules are looked up
+    # by class and model type, and cover the stock ones), then turned into LLaVA-Video in place
     with quiet_model_type_warning():
-        model, info = cls.from_pretrained(name_or_path, dtype=dtype, attn_implementation=attn_implementation,
-                                          output_loading_info=True)
+        model, info = LlavaOnevisionForConditionalGeneration.from_pretrained(
+            name_or_path, dtype=dtype, attn_implementation=attn_implementation, output_loading_info=True)
     if info.get("missing_keys"):
         raise ValueError(f"{name_or_path}: checkpoint lacks {len(info['missing_keys'])} weights, "
                          f"e.g. {sorted(info['missing_keys'])[:3]}")
+    if layout == "llava_video":
+        as_llava_video(model)
     # features come from a hidden state before SigLIP's final norm: that norm gets no gradient,
     # which plain DDP would otherwise report as an unused parameter
     post_ln = getattr(model.model.vision_tower, "post_layernorm", None)
@@ -70,6 +73,16 @@ def load_model(name_or_path: str, layout: str | None = None, dtype: torch.dtype 
     # on the inner model: PEFT calls the outer forward directly, past any hook there
     model.model.register_forward_pre_hook(refuse_uint8_pixels, with_kwargs=True)
     return model
+
+
+def as_llava_video(model) -> None:
+    """A loaded LLaVA-OneVision model as LLaVA-Video, in place (same parameters): its saves then
+    record `model_type: llava_video` and ship the code that runs it."""
+    cfg = {k: v for k, v in model.config.to_dict().items() if k not in ("model_type", "transformers_version")}
+    model.config = LlavaVideoConfig(**cfg)
+    model.model.config = model.config
+    model.__class__ = LlavaVideoForConditionalGeneration
+    model.model.__class__ = LlavaVideoModel
 
 
 @contextmanager
