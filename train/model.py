@@ -121,7 +121,13 @@ def layout_of(model) -> str:
 
 
 def load_tokenizer(name_or_path: str):
-    tok = AutoTokenizer.from_pretrained(name_or_path)
+    kwargs = {}
+    if recorded_layout(name_or_path) == "llava_video":
+        # AutoTokenizer would otherwise read config.json through AutoConfig, which asks about the
+        # checkpoint's own code (model_type llava_video): hand it the config we already know
+        with quiet_model_type_warning():
+            kwargs["config"] = LlavaVideoConfig.from_pretrained(name_or_path)
+    tok = AutoTokenizer.from_pretrained(name_or_path, **kwargs)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return tok

@@ -133,6 +133,62 @@ def build_tiny_next(out: str | Path, layout: str = "llava_video", seed: int = 0,
     return out, model
 
 
+def _write_video(path: Path, frames: int, width: int, height: int, seed: int) -> None:
+    """A small H.264 mp4 of coloured noise (needs PyAV, the builder's encoder library)."""
+    import av
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for _ in range(frames):
+            img = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
+        container.mux(stream.encode())
+
+
+def build_release_fixture(out: str | Path, houses: int = 2, frames: int = 12, width: int = 48,
+                          height: int = 32) -> Path:
+    """A miniature of the authors' release `ellisbrown/SIMS-VSI` as its local copy looks after
+    extracting the shards: `<split>/<6-digit house>/raw_navigation_camera__<k>.mp4` videos and the
+    two configs' parquet files with the release's conversation rows (`video`, `conversations`
+    from/value, `question_type`, `fmt`, `id`, `data_source`). For the reader's tests and smoke runs."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = Path(out)
+    rows = []
+    for h in range(houses):
+        for k in range(2):
+            video = f"train/{h:06d}/raw_navigation_camera__{k}.mp4"
+            _write_video(out / video, frames, width, height, seed=10 * h + k)
+            src = f"sims_{h:06d}_{k}"
+            rows.append(dict(id=f"{src}__oe", video=video, question_type="obj_abs_distance", fmt="oe",
+                             data_source="sims_train", conversations=[
+                                 {"from": "human", "value": "<image>\nThese are frames of a video.\nMeasuring from "
+                                  "the closest point of each object, what is the distance between the sofa and the "
+                                  "bed (in meters)?"},
+                                 {"from": "gpt", "value": f"{1.5 + h + 0.25 * k}"}]))
+            rows.append(dict(id=f"{src}__mc", video=video, question_type="obj_rel_direction_easy", fmt="mc",
+                             data_source="sims_train", conversations=[
+                                 {"from": "human", "value": "<image>\nThese are frames of a video.\nIf I am standing "
+                                  "by the sofa and facing the bed, is the chair to my left or right?\nOptions:\n"
+                                  "A. left\nB. right"},
+                                 {"from": "gpt", "value": "B. right" if (h + k) % 2 else "A. left"}]))
+            rows.append(dict(id=f"{src}__room", video=video, question_type="room_size_est", fmt="oe",
+                             data_source="sims_train", conversations=[
+                                 {"from": "human", "value": "<image>\nThese are frames of a video.\nWhat is the size "
+                                  "of this room (in square meters)?"},
+                                 {"from": "gpt", "value": f"{20 + h}"}]))
+    table = pa.Table.from_pylist(rows)
+    pq.write_table(table, out / "sims_vsi_200k.parquet")
+    three_q = [r for r in rows if r["question_type"] != "room_size_est"]
+    pq.write_table(pa.Table.from_pylist(three_q), out / "sims_vsi_3q_40k.parquet")
+    return out
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", required=True)
