@@ -122,7 +122,7 @@ def check_videos(ds, video_root: str | None, limit: int | None = None) -> None:
         seen.add(key)
         try:
             open_video(value, video_root).metadata
-        except FileNotFoundError:
+        except (FileNotFoundError, ValueError):
             raise
         except Exception as e:
             where = Path(video_root or ".") / key if isinstance(key, str) else key
@@ -155,11 +155,11 @@ def main(data_args: DataArguments, recipe: RecipeArguments, training_args: SFTCo
                                 max_length=training_args.max_length, video_root=video_root,
                                 uint8_pixels=True, loss_mask=recipe.loss_mask)
     train, evals = load_training_data(data_args, seed=training_args.seed, recipe=recipe)
+    check_videos(train, video_root)
     train = drop_too_long(train, collator, training_args.max_length, "train")
     if len(train) == 0:
         raise ValueError(f"--dataset {data_args.dataset}: no training rows left (after --max_length "
                          f"{training_args.max_length})")
-    check_videos(train, video_root)
     if training_args.train_sampling_strategy == "random":
         # HF's RandomSampler draws from the global RNG, whose state differs after a resume: a seeded
         # shuffle here makes the order a function of the seed alone (each epoch repeats it)
