@@ -65,6 +65,8 @@ def load_model(name_or_path: str, layout: str | None = None, dtype: torch.dtype 
                          f"e.g. {sorted(info['missing_keys'])[:3]}")
     if layout == "llava_video":
         as_llava_video(model)
+    else:  # recorded in every save, so a later loader asked for llava_video refuses it
+        model.config.video_layout = "onevision"
     # features come from a hidden state before SigLIP's final norm: that norm gets no gradient,
     # which plain DDP would otherwise report as an unused parameter
     post_ln = getattr(model.model.vision_tower, "post_layernorm", None)

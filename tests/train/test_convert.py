@@ -107,7 +107,11 @@ def test_onevision_checkpoint_converts_to_the_stock_model_type(tmp_path):
     folder, source = build_tiny_next(tmp_path / "ov-next", layout="onevision", dtype=torch.float16)
     out = to_hf(str(folder), tmp_path / "ov-hf", vision_heads=2)
     cfg = json.loads((out / "config.json").read_text())
-    assert cfg["model_type"] == "llava_onevision" and "auto_map" not in cfg
+    assert cfg["model_type"] == "llava_onevision" and "auto_map" not in cfg and cfg["video_layout"] == "onevision"
+    from train.model import LayoutMismatch, load_model
+
+    with pytest.raises(LayoutMismatch, match="records video layout 'onevision', but 'llava_video' was asked"):
+        load_model(str(out), "llava_video")
     assert json.loads((out / "processor_config.json").read_text())["processor_class"] == "LlavaOnevisionProcessor"
     from transformers import AutoModelForImageTextToText
 
