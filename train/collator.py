@@ -91,7 +91,12 @@ class VideoSFTCollator:
         video = row.get("video")
         sampled = times = duration = None
         if video is not None and with_pixels:
-            sampled = sample_frames(open_video(video, self.video_root), self.spec.frames)
+            try:
+                sampled = sample_frames(open_video(video, self.video_root), self.spec.frames)
+            except RuntimeError as e:  # a file whose header opens but whose frames do not decode
+                name = video if isinstance(video, str) else (video.get("path") if isinstance(video, dict) else "?")
+                raise ValueError(f"video {name} (row {row.get('id', '?')}): frames cannot be decoded, "
+                                 f"truncated? ({str(e).strip().splitlines()[-1][:200] if str(e).strip() else ''})") from None
             times, duration = sampled.times_s, sampled.duration_s
         elif video is not None and self.layout.name == "llava_video":
             times, duration = video_timing(row, video, self.spec.frames, self.video_root)
