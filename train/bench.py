@@ -1,5 +1,9 @@
 """Throughput benchmarks for SFT: the model's training step, and the video loader that feeds it.
 
+    # THE GPU check (one H100, < 10 min): full-size LLaVA-Video-7B, random weights, 64 frames,
+    # forward + backward + AdamW with LoRA and as a full fine-tune (reported OOM if it does not fit)
+    python -m train.bench gpu --json gpu_check.json
+
     # full-size LLaVA-OneVision-7B (random weights, no download) on one GPU, both frame counts
     python -m train.bench model --size 7b --layout onevision --frames 32 64 --steps 5
     python -m train.bench model --size 7b --layout llava_video --frames 64 --steps 5 --lora --json /tmp/b.json
@@ -268,7 +272,7 @@ def print_model_table(results: list[dict]) -> None:
           f"{'FLOPs/step':>12}{'TFLOP/s':>9}{'MFU':>7}")
     for r in results:
         if r["status"] != "ok":
-            print(f"{r.get('layout', ''):<12}{r['frames']:>7}   out of memory")
+            print(f"{r.get('layout', ''):<12}{str(r['frames']):>7}   {r['status']}")
             continue
         mfu = f"{r['mfu']:.1%}" if r["mfu"] is not None else "n/a"
         print(f"{r['layout']:<12}{r['frames']:>7}{r['seq_len']:>9}{r['step_s']:>9.3f}{r['tokens_per_s']:>10.0f}"
@@ -452,6 +456,19 @@ def parse_args(argv=None):
     m.add_argument("--text-tokens", type=int, default=TEXT_TOKENS, help="non-video tokens per sample")
     m.add_argument("--label-tokens", type=int, default=LABEL_TOKENS)
     m.add_argument("--json", help="write the figures here")
+    g = sub.add_parser("gpu", help="the one-command GPU check: full-size LLaVA-Video-7B, 64 frames, "
+                                   "LoRA and full fine-tune steps, tokens/s, step time, peak memory, MFU")
+    g.add_argument("--size", choices=["7b", "tiny"], default="7b", help="tiny: the same path on CPU in seconds")
+    g.add_argument("--frames", type=int, default=64)
+    g.add_argument("--modes", nargs="+", choices=["lora", "full"], default=["lora", "full"])
+    g.add_argument("--steps", type=int, default=3, help="timed steps per mode (median reported)")
+    g.add_argument("--warmup", type=int, default=1)
+    g.add_argument("--lora-r", type=int, default=16)
+    g.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    g.add_argument("--attn", default="sdpa")
+    g.add_argument("--peak-tflops", type=float, help=f"default {H100_BF16_TFLOPS:.0f} (H100/H200 bf16) on cuda")
+    g.add_argument("--budget-s", type=float, default=480, help="start no new mode after this many seconds")
+    g.add_argument("--json", help="write the figures here")
     ld = sub.add_parser("loader", help="frames/s the DataLoader + collator deliver, against the trainer's need")
     ld.add_argument("--dataset", required=True, help="a folder `simsv export` wrote (or a Hub id)")
     ld.add_argument("--config", default="all")
@@ -472,14 +489,53 @@ def parse_args(argv=None):
     fr.add_argument("--repeats", type=int, default=5, help="median over this many runs")
     fr.add_argument("--json", help="write the figures here")
     args = p.parse_args(argv)
-    if args.cmd == "model" and args.peak_tflops is None and args.device.startswith("cuda"):
+    for flag in ("frames", "steps"):
+        v = getattr(args, flag, None)
+        if isinstance(v, int) and v < 1:
+            p.error(f"--{flag} {v}: must be >= 1")
+    if args.cmd in ("model", "gpu") and args.peak_tflops is None and args.device.startswith("cuda"):
         args.peak_tflops = H100_BF16_TFLOPS
     return args
 
 
+def run_gpu(args) -> list[dict]:
+    """The GPU owner's check: each mode in turn on a freshly built model (LoRA first: it fits one
+    H100; the full fine-tune needs ~8 bytes/param of bf16 weights, grads and AdamW states plus
+    activations and is reported as out of memory where it does not fit), within a time budget."""
+    import platform
+
+    start = time.perf_counter()
+    name = torch.cuda.get_device_name() if args.device.startswith("cuda") else platform.processor() or "cpu"
+    print(f"train.bench gpu: {args.size} llava_video, {args.frames} frames, device {args.device} ({name}), "
+          f"torch {torch.__version__}")
+    results = []
+    for mode in args.modes:
+        if time.perf_counter() - start > args.budget_s:
+            print(f"time budget {args.budget_s:.0f} s spent: {mode} skipped")
+            results.append({"mode": mode, "frames": args.frames, "status": "skipped (time budget)"})
+            continue
+        margs = argparse.Namespace(**{**vars(args), "layout": "llava_video", "frames": [args.frames],
+                                      "lora": mode == "lora", "dtype": None, "label_tokens": LABEL_TOKENS,
+                                      "text_tokens": TEXT_TOKENS, "grad_checkpointing": True})
+        for r in run_model(margs):
+            results.append({**r, "mode": mode, "wall_s": time.perf_counter() - start})
+        free_memory(args.device)
+    print_model_table(results)
+    for r in results:
+        if r.get("status") == "ok":
+            print(f"{r['mode']:>5}: {r['step_s']:.2f} s/step, {r['tokens_per_s']:.0f} tokens/s, "
+                  f"peak {r['peak_mem_gib']:.1f} GiB, MFU {r['mfu']:.1%}" if r["mfu"] is not None else
+                  f"{r['mode']:>5}: {r['step_s']:.2f} s/step, {r['tokens_per_s']:.0f} tokens/s, "
+                  f"peak {r['peak_mem_gib']:.1f} GiB, MFU n/a (no peak for this device)")
+    print(f"total {time.perf_counter() - start:.0f} s")
+    return results
+
+
 def main(argv=None):
     args = parse_args(argv)
-    if args.cmd == "model":
+    if args.cmd == "gpu":
+        out = run_gpu(args)
+    elif args.cmd == "model":
         out = run_model(args)
         print_model_table(out)
     elif args.cmd == "frames":

@@ -7,6 +7,7 @@ from pathlib import Path
 from transformers import TrainerCallback
 
 from simsv_vsi.cards import model_card
+from train.checkpoint import write_processor_files
 from train.frames import FrameSpec
 from train.model import save_preprocessing
 
@@ -15,7 +16,7 @@ def _plain(value):
     return getattr(value, "value", value)  # enums as their option string
 
 
-def hyperparameters(args, model_args, layout: str, zero_stage: int | None = None) -> dict:
+def hyperparameters(args, model_args, layout: str, zero_stage: int | None = None, recipe=None) -> dict:
     """The settings that define a run, as the card's table shows them."""
     world = max(args.world_size, 1)
     hp = {
@@ -32,17 +33,30 @@ def hyperparameters(args, model_args, layout: str, zero_stage: int | None = None
         "epochs / max steps": f"{args.num_train_epochs} / {args.max_steps}",
         "seed": args.seed,
     }
+    if recipe is not None:
+        hp["vision tower / projector lr"] = f"{recipe.vision_tower_lr or args.learning_rate} / " \
+                                            f"{recipe.projector_lr or args.learning_rate}"
+        hp["trained parts"] = ", ".join(recipe.parts) if not model_args.use_peft else "LoRA adapters"
+        hp["loss mask / averaging"] = f"{recipe.loss_mask} / {recipe.loss_averaging}"
+        hp["MC answers / prompts"] = f"{recipe.mc_answer_format} / {recipe.prompt_profile}"
     if model_args.use_peft:
         hp["LoRA"] = f"r={model_args.lora_r}, alpha={model_args.lora_alpha}, dropout={model_args.lora_dropout}"
+        if recipe is not None:
+            hp["LoRA"] += f", lr={recipe.lora_lr}"
     if zero_stage is not None:
         hp["DeepSpeed"] = f"ZeRO-{zero_stage}"
     return hp
 
 
 def write_card(folder: str | Path, *, base_model: str, dataset: str, config: str, spec: FrameSpec, layout: str,
-               hp: dict) -> None:
+               hp: dict, tokenizer=None, patch_size: int = 14) -> None:
+    """Model card, simsv_video.json and (given the tokenizer) the processor files and chat
+    template that make the folder loadable by AutoProcessor (train/checkpoint.py)."""
     folder = Path(folder)
-    save_preprocessing(folder, spec, layout)
+    if tokenizer is not None:
+        write_processor_files(folder, tokenizer, layout, spec, patch_size=patch_size)
+    else:
+        save_preprocessing(folder, spec, layout)
     card = model_card(name=folder.resolve().name, base_model=base_model, dataset=dataset, config=config,
                       frames=spec.frames, hyperparameters=hp)
     (folder / "README.md").write_text(card)

@@ -10,7 +10,10 @@ were trained with:
     <|im_start|>user\n<VIDEO TOKENS>\n[time instruction\n]question...<|im_end|>\n
     <|im_start|>assistant\nANSWER<|im_end|>\n
 
-Labels cover ANSWER<|im_end|> of every assistant turn and nothing else. Nothing is ever cut: a
+Labels (`loss_mask`): `answer` covers ANSWER<|im_end|> of every assistant turn and nothing else;
+`assistant_turn` (LLaVA-NeXT's Qwen preprocessing, what the paper trained with) covers the whole
+assistant turn `<|im_start|>assistant\nANSWER<|im_end|>\n` plus every `<|im_start|>`,
+`<|im_end|>` and newline token of the other turns (never a video token). Nothing is ever cut: a
 row longer than `max_length` raises here (the data stage drops such rows first and reports them).
 
 Pixels: float32 normalised by default. With `uint8_pixels=True` the collator stops after the
@@ -32,6 +35,7 @@ from train.frames import FrameSpec, open_video, resize, sample_frames, to_pixels
 from train.layouts import VideoLayout
 
 IGNORE_INDEX = -100  # label value the loss skips
+LOSS_MASKS = ("answer", "assistant_turn")
 SYSTEM_PROMPT = "You are a helpful assistant."
 
 
@@ -64,7 +68,11 @@ class Encoded:
 
 class VideoSFTCollator:
     def __init__(self, tokenizer, video_token_id: int, layout: VideoLayout, spec: FrameSpec,
-                 max_length: int | None = None, video_root: str | None = None, uint8_pixels: bool = False):
+                 max_length: int | None = None, video_root: str | None = None, uint8_pixels: bool = False,
+                 loss_mask: str = "answer"):
+        if loss_mask not in LOSS_MASKS:
+            raise ValueError(f"loss_mask {loss_mask!r}: expected one of {', '.join(LOSS_MASKS)}")
+        self.loss_mask = loss_mask
         self.tok = tokenizer
         self.video_token_id = video_token_id
         self.layout = layout
@@ -83,7 +91,12 @@ class VideoSFTCollator:
         video = row.get("video")
         sampled = times = duration = None
         if video is not None and with_pixels:
-            sampled = sample_frames(open_video(video, self.video_root), self.spec.frames)
+            try:
+                sampled = sample_frames(open_video(video, self.video_root), self.spec.frames)
+            except RuntimeError as e:  # a file whose header opens but whose frames do not decode
+                name = video if isinstance(video, str) else (video.get("path") if isinstance(video, dict) else "?")
+                raise ValueError(f"video {name} (row {row.get('id', '?')}): frames cannot be decoded, "
+                                 f"truncated? ({str(e).strip().splitlines()[-1][:200] if str(e).strip() else ''})") from None
             times, duration = sampled.times_s, sampled.duration_s
         elif video is not None and self.layout.name == "llava_video":
             times, duration = video_timing(row, video, self.spec.frames, self.video_root)
@@ -110,18 +123,29 @@ class VideoSFTCollator:
                 else:
                     body += self._ids(part["text"])
             end = self._ids("<|im_end|>")
-            if m["role"] == "assistant":
-                ids += body + end
-                labels += body + end
-            else:
-                ids += body + end
-                labels += [IGNORE_INDEX] * (len(body) + len(end))
             nl = self._ids("\n")
-            ids += nl
-            labels += [IGNORE_INDEX] * len(nl)
+            turn = m["role"] == "assistant"
+            whole = turn and self.loss_mask == "assistant_turn"
+            if whole:  # the header was appended above as ignored: label it too
+                labels[-len(head):] = head
+            ids += body + end + nl
+            labels += (body + end if turn else [IGNORE_INDEX] * (len(body) + len(end)))
+            labels += nl if whole else [IGNORE_INDEX] * len(nl)
         if video is not None and not videos_seen:
             raise ValueError(f"row {row.get('id', '?')}: has a video but no {{'type': 'video'}} content part")
+        if self.loss_mask == "assistant_turn":  # LLaVA-NeXT also trains on the format tokens of every turn
+            fmt = self._format_ids()
+            labels = [t if (t in fmt and t != self.video_token_id) else l for t, l in zip(ids, labels)]
         return Encoded(ids, labels, self._pixels(sampled.frames) if sampled else None)
+
+    def _format_ids(self) -> set[int]:
+        """<|im_start|>, <|im_end|> and the newline token (when "\n" is one token)."""
+        out = set()
+        for text in ("<|im_start|>", "<|im_end|>", "\n"):
+            ids = self._ids(text)
+            if len(ids) == 1:
+                out.add(ids[0])
+        return out
 
     def _pixels(self, frames: torch.Tensor) -> torch.Tensor:
         return resize(frames, self.spec.size) if self.uint8_pixels else to_pixels(frames, self.spec)

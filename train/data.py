@@ -15,15 +15,18 @@ logger = logging.getLogger(__name__)
 @dataclass
 class DataArguments:
     """Where the data comes from and how videos are shown to the model."""
-    dataset: str = field(metadata={"help": "SIMS-VSI repo id (simsv/sims-vsi), exported folder, or .parquet file(s)"})
-    dataset_config: str = field(default="3q", metadata={"help": "config (mix) name: 3q, vsi_baseline, all, a type"})
+    dataset: str = field(metadata={"help": "SIMS-VSI: ours (repo id, exported folder, .parquet file(s)) or the "
+                                           "authors' release (ellisbrown/SIMS-VSI, or a local copy with extracted shards)"})
+    dataset_config: str = field(default="3q", metadata={
+        "help": "config (mix) name: 3q, vsi_baseline, all, a type; release: sims_vsi_3q, sims_vsi_200k"})
     dataset_revision: str | None = field(default=None, metadata={"help": "Hub revision (tag or commit) to pin"})
     train_split: str = field(default="train")
     eval_split: str | None = field(default=None, metadata={"help": "e.g. validation (held-out houses)"})
     video_root: str | None = field(default=None, metadata={
         "help": "parquet input: folder video paths are relative to (default: the parquet's folder)"})
     num_frames: int = field(default=32, metadata={"help": "frames sampled uniformly per video (paper: 32 OV, 64 LLaVA-Video)"})
-    video_layout: str = field(default="onevision", metadata={"help": "onevision | llava_video (see train/layouts.py)"})
+    video_layout: str | None = field(default=None, metadata={
+        "help": "onevision | llava_video (train/layouts.py); default: the layout the checkpoint records"})
     max_train_samples: int | None = field(default=None, metadata={"help": "cap on training rows (smoke runs)"})
     mix_dataset: str | None = field(default=None, metadata={
         "help": "extra instruction data with a `messages` column (and optional `video`), mixed in"})
@@ -32,32 +35,61 @@ class DataArguments:
     mix_fraction: float = field(default=0.0, metadata={"help": "share of the mixed training set from mix_dataset"})
 
 
-def _load(path: str, config: str | None, split: str, revision: str | None):
+class DataError(ValueError):
+    """Training data that cannot be used (the message names the flag and file)."""
+
+
+def _looks_like_path(path: str) -> bool:
+    return path.startswith((".", "/", "~")) or path.count("/") != 1 or Path(path).exists()
+
+
+def _load(path: str, config: str | None, split: str, revision: str | None, flag: str = "--dataset"):
     from datasets import load_dataset
 
     if path.endswith(".parquet"):
         files = sorted(str(p) for p in Path().glob(path)) if any(c in path for c in "*?[") else [path]
         if not files or not all(Path(f).is_file() for f in files):
-            raise FileNotFoundError(f"--dataset {path}: no such parquet file")
-        return load_dataset("parquet", data_files=files, split="train")
-    return load_dataset(path, config, split=split, revision=revision)
+            raise FileNotFoundError(f"{flag} {path}: no such parquet file")
+        try:
+            return load_dataset("parquet", data_files=files, split="train")
+        except Exception as e:
+            raise DataError(f"{flag} {path}: not a readable parquet file ({type(e).__name__})") from None
+    if _looks_like_path(path) and not Path(path).is_dir():
+        raise FileNotFoundError(f"{flag} {path}: no such folder or parquet file")
+    try:
+        return load_dataset(path, config, split=split, revision=revision)
+    except Exception as e:  # unknown config or split, offline Hub, unreadable files: one line
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise DataError(f"{flag} {path} (config {config!r}, split {split!r}): {type(e).__name__}: {first[:300]}") from None
 
 
 def default_video_root(args: DataArguments) -> str | None:
-    """Exported parquet files name videos relative to their own folder (`file_name`)."""
-    if args.video_root or not args.dataset.endswith(".parquet"):
+    """Exported parquet files name videos relative to their own folder (`file_name`); the
+    release's local copy relative to its folder (the extracted shards)."""
+    from train.official import is_official
+
+    if args.video_root:
         return args.video_root
-    return str(Path(args.dataset).parent)
+    if args.dataset.endswith(".parquet"):
+        return str(Path(args.dataset).parent)
+    if is_official(args.dataset) and Path(args.dataset).is_dir():
+        return args.dataset
+    return None
 
 
-def _as_chat(ds):
+def _as_chat(ds, recipe=None, source: str = "--dataset"):
     """SIMS-VSI rows as `messages` + `video`, without decoding any video."""
-    from simsv_vsi.prompts import to_messages
+    from train.recipe import RecipeArguments, qa_messages
 
+    recipe = recipe or RecipeArguments()
     if "video" not in ds.column_names and "file_name" in ds.column_names:  # a parquet file of an export
         ds = ds.rename_column("file_name", "video")
     if "messages" not in ds.column_names:
-        ds = ds.map(lambda q, o, a: {"messages": to_messages({"question": q, "options": o, "answer": a})},
+        missing = [c for c in ("question", "options", "answer") if c not in ds.column_names]
+        if missing:
+            raise DataError(f"{source}: no column {', '.join(missing)} (nor messages); columns found: "
+                            f"{', '.join(ds.column_names)}")
+        ds = ds.map(lambda q, o, a: {"messages": qa_messages(q, o, a, recipe)},
                     input_columns=["question", "options", "answer"])
     return ds
 
@@ -68,7 +100,7 @@ def _mix(sims, args: DataArguments, seed: int):
 
     if not 0 < args.mix_fraction < 1:
         raise ValueError(f"--mix_fraction {args.mix_fraction}: must be in (0, 1) with --mix_dataset")
-    other = _load(args.mix_dataset, args.mix_config, args.mix_split, None)
+    other = _load(args.mix_dataset, args.mix_config, args.mix_split, None, flag="--mix_dataset")
     if "messages" not in other.column_names:
         raise ValueError(f"--mix_dataset {args.mix_dataset}: needs a `messages` column (TRL conversational format)")
     n = min(len(other), round(args.mix_fraction / (1 - args.mix_fraction) * len(sims)))
@@ -107,14 +139,38 @@ def drop_too_long(ds, collator, max_length: int | None, name: str):
     return ds.select([i for i, _, _ in keep]) if dropped else ds
 
 
-def load_training_data(args: DataArguments, seed: int = 42):
+def load_training_data(args: DataArguments, seed: int = 42, recipe=None):
     """(train, eval or None) as datasets of chat rows with a `video` column."""
-    train = _as_chat(_load(args.dataset, args.dataset_config, args.train_split, args.dataset_revision))
+    from train import official
+
+    if official.is_official(args.dataset):
+        root = default_video_root(args)
+        if root is None:
+            raise DataError(f"--dataset {args.dataset}: the release's videos come in *_shard_*.tar.zst; extract "
+                            "them and pass --video_root (or use a local copy of the whole release as --dataset)")
+        if args.eval_split:
+            raise DataError(f"--eval_split {args.eval_split}: {official.HUB_ID} has only a train split")
+        rows = official.load_rows(args.dataset, args.dataset_config, args.dataset_revision)
+        if args.max_train_samples is not None:
+            rows = rows.select(range(min(args.max_train_samples, len(rows))))
+        train = official.as_chat(rows, recipe or _default_recipe(), root)
+        if args.mix_dataset:
+            train = _mix(train, args, seed)
+        return train, None
+    source = f"--dataset {args.dataset}"
+    train = _as_chat(_load(args.dataset, args.dataset_config, args.train_split, args.dataset_revision), recipe, source)
     if args.max_train_samples is not None:
         train = train.select(range(min(args.max_train_samples, len(train))))
     if args.mix_dataset:
         train = _mix(train, args, seed)
     evals = None
     if args.eval_split:
-        evals = _as_chat(_load(args.dataset, args.dataset_config, args.eval_split, args.dataset_revision))
+        evals = _as_chat(_load(args.dataset, args.dataset_config, args.eval_split, args.dataset_revision), recipe,
+                         source)
     return train, evals
+
+
+def _default_recipe():
+    from train.recipe import RecipeArguments
+
+    return RecipeArguments()

@@ -43,7 +43,11 @@ def open_video(value, video_root: str | Path | None = None):
     path = Path(video_root or ".") / value if isinstance(value, str) else None
     if path is None or not path.is_file():
         raise FileNotFoundError(f"video {value!r} not found (video_root={video_root})")
-    return VideoDecoder(str(path))
+    try:
+        return VideoDecoder(str(path))
+    except RuntimeError as e:  # torchcodec's message is a C++ location first: name the file instead
+        reason = str(e).rsplit(path.name, 1)[-1].strip() or type(e).__name__
+        raise ValueError(f"video {path}: cannot be decoded, truncated or not a video ({reason})") from None
 
 
 def sample_frames(decoder, k: int) -> SampledVideo:

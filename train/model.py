@@ -1,22 +1,25 @@
 """Load a checkpoint in either model family, and the LoRA setup.
 
-Both families are `LlavaOnevisionForConditionalGeneration` weights. `llava_video` swaps the
-inner model's class for `LlavaVideoGridModel` after loading: a subclass with the same parameters
-(so checkpoints load and save in the native layout, with no key renaming) whose video features
-follow LLaVA-Video's layout (see `train.layouts`).
+Both families are LLaVA-OneVision weights. `llava_video` loads as
+`LlavaVideoForConditionalGeneration` (train/hf_llava_video.py: the same parameters, video features
+in LLaVA-Video's layout, see `train.layouts`); its saves record `model_type: llava_video` and ship
+that file, so other tools run the right layout or refuse (train/checkpoint.py). A checkpoint's
+recorded layout wins: asking for the other one is refused.
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
 import torch
 from transformers import AutoTokenizer, LlavaOnevisionForConditionalGeneration
-from transformers.models.llava_onevision.modeling_llava_onevision import LlavaOnevisionModel
 
+from train.checkpoint import recorded_layout
 from train.frames import FrameSpec
+from train.hf_llava_video import LlavaVideoConfig, LlavaVideoForConditionalGeneration, LlavaVideoModel
 from train.layouts import VideoLayout
 
 PREPROCESSING_FILE = "simsv_video.json"  # frames, size, normalisation and layout, beside every save
@@ -24,30 +27,46 @@ PREPROCESSING_FILE = "simsv_video.json"  # frames, size, normalisation and layou
 LORA_TARGET_REGEX = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
 
 
-class LlavaVideoGridModel(LlavaOnevisionModel):
-    """LLaVA-Video's video features: OneVision's pooled frames, but a newline embedding after every
-    pooled row of every frame instead of one closing the video."""
-
-    def get_video_features(self, pixel_values_videos, *args, **kwargs):
-        out = super().get_video_features(pixel_values_videos, *args, **kwargs)
-        b, frames = pixel_values_videos.shape[:2]
-        pooled = out.pooler_output[:, :-1]  # drop OneVision's single closing newline
-        side = int(round((pooled.shape[1] // frames) ** 0.5))
-        rows = pooled.reshape(b, frames * side, side, -1)
-        newline = self.image_newline.to(rows.dtype).expand(b, frames * side, 1, -1)
-        out.pooler_output = torch.cat([rows, newline], dim=2).reshape(b, frames * side * (side + 1), -1)
-        return out
+# LLaVA-Video's model: the class every llava_video checkpoint ships (train/hf_llava_video.py)
+LlavaVideoGridModel = LlavaVideoModel
 
 
-def load_model(name_or_path: str, layout: str, dtype: torch.dtype | str = "auto", attn_implementation: str | None = None):
-    """The model from a local folder or Hub id, in the given layout. Refuses a checkpoint that
-    leaves weights uninitialised (a silent re-init would train a random model)."""
-    model, info = LlavaOnevisionForConditionalGeneration.from_pretrained(
-        name_or_path, dtype=dtype, attn_implementation=attn_implementation, output_loading_info=True)
+class LayoutMismatch(ValueError):
+    """A checkpoint records one video layout and the caller asked for the other."""
+
+
+def resolve_layout(name_or_path: str, layout: str | None) -> str:
+    """The layout to run: the one the checkpoint records; `layout` must agree with it. A
+    checkpoint that records none (a third-party llava_onevision conversion) runs `layout`, or
+    OneVision's."""
+    recorded = recorded_layout(name_or_path)
+    if layout is not None:
+        VideoLayout(layout, 1)  # validates the name
+    if recorded is not None and layout is not None and layout != recorded:
+        raise LayoutMismatch(f"{Path(name_or_path) / 'config.json'}: the checkpoint records video layout "
+                             f"{recorded!r}, but {layout!r} was asked (--video_layout); a model run in the "
+                             "other layout reads its video tokens wrongly")
+    return recorded or layout or "onevision"
+
+
+def load_model(name_or_path: str, layout: str | None = None, dtype: torch.dtype | str = "auto",
+               attn_implementation: str | None = None):
+    """The model from a local folder or Hub id, in its recorded layout (`layout`, if given, must
+    agree). Refuses a checkpoint that leaves weights uninitialised (a silent re-init would train
+    a random model)."""
+    layout = resolve_layout(name_or_path, layout)
+    # loaded by the stock class in both layouts (transformers' weight-name rules are looked up
+    # by class and model type, and cover the stock ones), then turned into LLaVA-Video in place
+    with quiet_model_type_warning():
+        model, info = LlavaOnevisionForConditionalGeneration.from_pretrained(
+            name_or_path, dtype=dtype, attn_implementation=attn_implementation, output_loading_info=True)
     if info.get("missing_keys"):
         raise ValueError(f"{name_or_path}: checkpoint lacks {len(info['missing_keys'])} weights, "
                          f"e.g. {sorted(info['missing_keys'])[:3]}")
-    set_layout(model, layout)
+    if layout == "llava_video":
+        as_llava_video(model)
+    else:  # recorded in every save, so a later loader asked for llava_video refuses it
+        model.config.video_layout = "onevision"
     # features come from a hidden state before SigLIP's final norm: that norm gets no gradient,
     # which plain DDP would otherwise report as an unused parameter
     post_ln = getattr(model.model.vision_tower, "post_layernorm", None)
@@ -56,6 +75,31 @@ def load_model(name_or_path: str, layout: str, dtype: torch.dtype | str = "auto"
     # on the inner model: PEFT calls the outer forward directly, past any hook there
     model.model.register_forward_pre_hook(refuse_uint8_pixels, with_kwargs=True)
     return model
+
+
+def as_llava_video(model) -> None:
+    """A loaded LLaVA-OneVision model as LLaVA-Video, in place (same parameters): its saves then
+    record `model_type: llava_video` and ship the code that runs it."""
+    cfg = {k: v for k, v in model.config.to_dict().items() if k not in ("model_type", "transformers_version")}
+    model.config = LlavaVideoConfig(**cfg)
+    model.model.config = model.config
+    model.__class__ = LlavaVideoForConditionalGeneration
+    model.model.__class__ = LlavaVideoModel
+
+
+@contextmanager
+def quiet_model_type_warning():
+    """Loading a llava_onevision checkpoint as LLaVA-Video is intended here (resolve_layout
+    checked it): silence transformers' model-type warning for that one call."""
+    from transformers.utils import logging as hf_logging
+
+    log = hf_logging.get_logger("transformers.configuration_utils")
+    old = log.level
+    log.setLevel(40)
+    try:
+        yield
+    finally:
+        log.setLevel(old)
 
 
 def refuse_uint8_pixels(module, args, kwargs):
@@ -67,12 +111,25 @@ def refuse_uint8_pixels(module, args, kwargs):
 
 
 def set_layout(model, layout: str) -> None:
+    """Switch a model built in memory (benchmarks) between the layouts: same parameters."""
+    from transformers.models.llava_onevision.modeling_llava_onevision import LlavaOnevisionModel
+
     VideoLayout(layout, 1)  # validates the name
-    model.model.__class__ = LlavaVideoGridModel if layout == "llava_video" else LlavaOnevisionModel
+    model.model.__class__ = LlavaVideoModel if layout == "llava_video" else LlavaOnevisionModel
+
+
+def layout_of(model) -> str:
+    return "llava_video" if isinstance(model.model, LlavaVideoModel) else "onevision"
 
 
 def load_tokenizer(name_or_path: str):
-    tok = AutoTokenizer.from_pretrained(name_or_path)
+    kwargs = {}
+    if recorded_layout(name_or_path) == "llava_video":
+        # AutoTokenizer would otherwise read config.json through AutoConfig, which asks about the
+        # checkpoint's own code (model_type llava_video): hand it the config we already know
+        with quiet_model_type_warning():
+            kwargs["config"] = LlavaVideoConfig.from_pretrained(name_or_path)
+    tok = AutoTokenizer.from_pretrained(name_or_path, **kwargs)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return tok

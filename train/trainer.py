@@ -23,9 +23,39 @@ from train.frames import FrameSpec, normalise
 
 
 class VideoSFTTrainer(SFTTrainer):
-    def __init__(self, *args, frame_spec: FrameSpec | None = None, **kwargs):
+    def __init__(self, *args, frame_spec: FrameSpec | None = None, recipe=None, **kwargs):
         self.frame_spec = frame_spec
+        self.recipe = recipe
         super().__init__(*args, **kwargs)
+        if recipe is not None and recipe.loss_averaging == "micro_batch":
+            # each micro-batch's own token mean, divided by the accumulation steps by the Trainer
+            # (and averaged over devices by DDP/DeepSpeed): LLaVA-NeXT's averaging
+            self.loss_is_scaled_for_ga = False
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if self.recipe is not None and self.recipe.loss_averaging == "micro_batch":
+            num_items_in_batch = None  # TRL then divides by this micro-batch's labelled tokens
+        return super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+
+    def create_optimizer(self, model=None):
+        """HF's optimizer, with one parameter group per recipe part (vision tower, projector,
+        language model, LoRA adapters) at that part's learning rate. The scheduler scales each
+        group's own rate."""
+        if self.optimizer is not None or self.recipe is None:
+            return super().create_optimizer(model)
+        from train.recipe import optimizer_groups
+
+        opt_model = self.model if model is None else model
+        r = self.recipe
+        groups = optimizer_groups(opt_model, self.args.learning_rate, self.args.weight_decay,
+                                  set(self.get_decay_parameter_names(opt_model)), vision_tower_lr=r.vision_tower_lr,
+                                  projector_lr=r.projector_lr,
+                                  lora_lr=r.lora_lr if hasattr(opt_model, "peft_config") else None)
+        cls, kwargs = self.get_optimizer_cls_and_kwargs(self.args, opt_model)
+        kwargs.pop("lr", None)
+        self.optimizer = cls([{k: v for k, v in g.items() if k != "part"} for g in groups], **kwargs)
+        self.optimizer_parts = [g["part"] for g in groups]  # parallel to param_groups, for tests and logs
+        return self.optimizer
 
     def _prepare_inputs(self, inputs):
         """Moves the batch to the device (HF), then normalises uint8 video frames there. Both the

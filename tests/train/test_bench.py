@@ -122,3 +122,23 @@ def test_frames_benchmark_splits_cpu_time_by_stage(tmp_path, capsys):
     assert row["decode_s"] > 0 and row["resize_s"] >= 0 and row["normalise_s"] >= 0
     assert row["frames_per_cpu_s_uint8"] >= row["frames_per_cpu_s_float"] > 0
     assert "clip.mp4" in capsys.readouterr().out
+
+
+def test_gpu_check_runs_its_cpu_path_on_the_tiny_config(tmp_path, capsys):
+    """`python -m train.bench gpu` (the GPU owner's one command) on the tiny config: both modes,
+    the figures it prints, the JSON it writes. The 7B run itself needs a GPU."""
+    out = tmp_path / "gpu.json"
+    bench.main(["gpu", "--size", "tiny", "--frames", "2", "--steps", "1", "--warmup", "0", "--device", "cpu",
+                "--json", str(out)])
+    printed = capsys.readouterr().out
+    rows = json.loads(out.read_text())
+    assert [r["mode"] for r in rows] == ["lora", "full"] and all(r["status"] == "ok" for r in rows)
+    assert all(r["layout"] == "llava_video" and r["video_tokens"] == 2 * 2 * 3 for r in rows)
+    assert rows[0]["lora_params"] > 0 and rows[1]["lora_params"] == 0
+    assert rows[0]["model_flops"] < rows[1]["model_flops"]  # LoRA skips the frozen weights' gradients
+    assert "tokens/s" in printed and "s/step" in printed and "peak" in printed and "MFU" in printed
+
+
+def test_gpu_check_refuses_zero_frames():
+    with pytest.raises(SystemExit):
+        bench.main(["gpu", "--size", "tiny", "--frames", "0"])
