@@ -26,6 +26,10 @@ def look(corpus: Path, house_index: int, out: Path, trajectory: int = 0, n_frame
     tdir = hdir / f"traj_{trajectory:02d}"
     if not (tdir / "DONE").exists():
         raise FileNotFoundError(f"{tdir}: no finished walkthrough here (run `simsv generate` first)")
+    if (hdir / "DONE").exists():
+        from builder.pipeline import check_house
+
+        check_house(hdir)  # a damaged file is named here, not deep in a decoder
     house = House.load(hdir / "house.json")
     frames = pq.read_table(tdir / "frames.parquet", columns=["frame_index", "t_s", "x", "z", "room_id"]).to_pydict()
     n = len(frames["frame_index"])
