@@ -290,7 +290,12 @@ def export_folder(corpus: Path, out: Path, repo_id: str = "simsv/sims-vsi") -> d
     with folder_lock(out.parent / f".{out.name}.simsv-lock", out):
         check_out(corpus, out)  # again, under the lock
         _remove_stale_temps(out)
-        _write_export(corpus, out, repo_id, manifest, tables, counts, videos)
+        try:
+            _write_export(corpus, out, repo_id, manifest, tables, counts, videos)
+        except OSError as e:
+            if e.filename is None:  # write() errors (no space) name no file: name the folder
+                raise OSError(e.errno, e.strerror, str(out)) from None
+            raise
     return counts
 
 

@@ -105,8 +105,20 @@ def _render_into(renderer, poses, intrinsics, video, masks, rows, rgb_digest, ro
             if progress is not None:
                 progress(1)
     finally:
-        video.close()
-        masks.close()
+        _close_all(video, masks)
+
+
+def _close_all(*writers) -> None:
+    """Close every writer even when one fails (no space): a writer left open would fail again,
+    noisily, when garbage collected. The first error is raised."""
+    error = None
+    for w in writers:
+        try:
+            w.close()
+        except BaseException as e:  # noqa: BLE001 - re-raised below
+            error = error or e
+    if error is not None:
+        raise error
 
 
 def _append_row(rows, i, pose, c2w, K: Intrinsics, room_id, visible) -> None:
