@@ -107,11 +107,15 @@ def house_figure(runs: int, out: Path, width: int, height: int, seed: int) -> st
         for path in sorted(corpus.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
                 digests[str(path.relative_to(corpus))].add(hashlib.sha256(path.read_bytes()).hexdigest())
-        print(f"run {k + 1}/{runs} done", file=sys.stderr, flush=True)
+        print(_tally(digests, k + 1, width, height, seed), flush=True)  # so far: a cut-short series still reports
+    return _tally(digests, runs, width, height, seed)
+
+
+def _tally(digests: dict[str, set[str]], runs: int, width: int, height: int, seed: int) -> str:
     videos = [f for f in digests if f.endswith(".mp4")]
     clips = [f for f in videos if "/clips/" in f]
     worst = max(len(v) for v in digests.values())
-    lines = [f"{runs} fresh-process runs (generate + qa) of house 0, seed {seed}, {width}x{height}: "
+    lines = [f"{runs} fresh-process runs (generate + qa) of house 0, seed {seed}, {width}x{height}, MALLOC_PERTURB_=run: "
              f"{len(digests)} files, {len(videos)} videos ({len(clips)} room clips)",
              f"distinct sha256 per file: max {worst}; files with more than one: "
              f"{sorted(f for f, v in digests.items() if len(v) > 1) or 'none'}"]
