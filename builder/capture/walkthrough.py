@@ -75,7 +75,7 @@ def capture_walkthrough(renderer, poses, intrinsics: Intrinsics, fps: int, out_d
     video = VideoWriter(tmp["video.mp4"], intrinsics.width, intrinsics.height, fps)
     masks = MaskWriter(tmp["masks.npz"])
     # The rendered frames' own digest: says whether two runs rendered the same pixels, whatever
-    # the encoder made of them (docs/scale-out.md: x264 output is not always reproducible).
+    # the encoder made of them (the video's own sha256 is in DONE's `files`).
     rgb_digest = hashlib.sha256()
     try:
         _render_into(renderer, poses, intrinsics, video, masks, rows, rgb_digest, room_at, progress)
