@@ -180,8 +180,14 @@ def cmd_push(a) -> int:
 
     try:
         url = push_folder(Path(a.folder), a.repo, private=a.private, revision=a.revision)  # token: HF_TOKEN
-    except OSError as e:  # huggingface_hub's HTTP errors (the token is not in their messages)
-        raise RuntimeError(f"push to {a.repo} failed: {e}") from None
+    except ValueError:
+        raise  # ours: the folder is not an export
+    except Exception as e:  # noqa: BLE001 - huggingface_hub's HTTP and connection errors (the token is not in their messages)
+        import os
+
+        endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+        raise RuntimeError(f"push to {a.repo} at {endpoint} failed ({type(e).__name__}: {e}); "
+                           f"check the network, HF_ENDPOINT and HF_TOKEN") from None
     print(f"pushed {a.folder} -> {a.repo}@{a.revision}{' (private)' if a.private else ''}: {url}")
     return 0
 

@@ -371,3 +371,37 @@ def test_metadata_follows_the_umask_like_media(qa_corpus):
     for p in (qa_corpus / "build_config.json", h / "DONE", h / "house.json", h / "scene.json",
               h / "traj_00" / "DONE", h / "traj_00" / "video.mp4", qa_corpus / "qa" / "records.parquet"):
         assert p.stat().st_mode & 0o777 == want, p
+
+
+# ---- push ---------------------------------------------------------------------------------------------
+
+def test_push_offline_is_one_line_without_the_token(tmp_path):
+    """No network (a closed port as the Hub): one line naming the repo and endpoint; the token
+    appears nowhere."""
+    folder = tmp_path / "sims-vsi"
+    (folder / "data").mkdir(parents=True)
+    (folder / "README.md").write_text("---\nconfigs:\n- config_name: 3q\n---\n")
+    token = "hf_" + "x" * 30
+    env = {**os.environ, "HF_ENDPOINT": "http://127.0.0.1:9", "HF_TOKEN": token, "HF_HUB_OFFLINE": "0"}
+    r = simsv("push", "--folder", folder, "--repo", "me/sims-vsi", env=env)
+    line = one_line(r.stderr)
+    assert r.returncode == 2 and "me/sims-vsi" in line and "127.0.0.1:9" in line, line
+    assert token not in r.stderr + r.stdout
+
+
+@pytest.mark.parametrize("make", [lambda d: None, lambda d: (d / "README.md").write_text("no header")],
+                         ids=["missing", "no-configs"])
+def test_push_of_a_non_export_folder(tmp_path, capsys, make):
+    folder = tmp_path / "f"
+    folder.mkdir()
+    make(folder)
+    code, err = run_main(["push", "--folder", folder, "--repo", "me/x"], capsys)
+    line = one_line(err)
+    assert code == 2 and str(folder) in line and "simsv export" in line, line
+
+
+def test_verbose_shows_the_traceback(tmp_path, capsys):
+    path = tmp_path / "houses.jsonl.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00")
+    code, err = run_main(["-v", "generate", "--procthor", path, "--out", tmp_path / "out"], capsys)
+    assert code == 2 and "Traceback" in err and str(path) in err.strip().splitlines()[-1]
