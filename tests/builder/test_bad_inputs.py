@@ -405,3 +405,24 @@ def test_verbose_shows_the_traceback(tmp_path, capsys):
     path.write_bytes(b"\x1f\x8b\x08\x00")
     code, err = run_main(["-v", "generate", "--procthor", path, "--out", tmp_path / "out"], capsys)
     assert code == 2 and "Traceback" in err and str(path) in err.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def read_only_disk(tmp_path):
+    """A read-only tmpfs (we are root here, so chmod would not stop us), or skip."""
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(mnt)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {r.stderr.decode().strip()}")
+    yield mnt
+    subprocess.run(["umount", str(mnt)], check=True)
+
+
+def test_read_only_disk_is_one_line(read_only_disk, qa_corpus, capsys):
+    for argv in (["generate", "--houses", "1", "--out", read_only_disk / "c", "--quiet"],
+                 ["preview", "--corpus", qa_corpus, "--out", read_only_disk / "p"],
+                 ["look", "--corpus", qa_corpus, "--out", read_only_disk / "l"]):
+        code, err = run_main(argv, capsys)
+        line = one_line(err)
+        assert code == 2 and "Read-only file system" in line and str(read_only_disk) in line, line
