@@ -159,7 +159,7 @@ def check_out(corpus: Path, out: Path) -> None:
 def _remove_stale_temps(out: Path) -> None:
     """Temp folders of killed exports to `out` (called under its lock: none is in use)."""
     for p in out.parent.glob(f".{glob_escape(out.name)}.*"):
-        ours = TEMP_TAG in p.name[len(out.name) + 2:]
+        ours = re.fullmatch(rf"\.{re.escape(out.name)}\.{TEMP_TAG}\.[a-z0-9_]+(\.old)?", p.name)
         # exports before the tag used mkdtemp's `.<out>.XXXXXXXX`; remove those only if they hold an export's files
         legacy = re.fullmatch(rf"\.{re.escape(out.name)}\.[a-z0-9_]{{8}}", p.name) and p.is_dir() and \
             {e.name for e in p.iterdir()} <= EXPORT_ENTRIES

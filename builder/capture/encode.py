@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import av
@@ -41,9 +42,10 @@ class VideoWriter:
     def __init__(self, path: Path, width: int, height: int, fps: int):
         self.path = Path(path)
         self.width, self.height, self.frames = width, height, 0
+        self.log = tempfile.TemporaryFile()  # not a pipe: a chatty child could fill one and stall
         self.proc = subprocess.Popen([sys.executable, "-m", "builder.capture.encode", str(self.path), str(width),
-                                      str(height), str(fps)], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env=_encoder_env())
+                                      str(height), str(fps)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     stderr=self.log, env=_encoder_env())
 
     def write(self, rgb: np.ndarray) -> None:
         if rgb.shape != (self.height, self.width, 3):
@@ -66,12 +68,13 @@ class VideoWriter:
             if self.proc.returncode != 0:
                 self._fail()
         finally:
-            self.proc.stderr.close()
+            self.log.close()
             self.proc = None
 
     def _fail(self):
         self.proc.wait()
-        message = self.proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
+        self.log.seek(0)
+        message = self.log.read().decode("utf-8", "replace").strip().splitlines()
         last = message[-1] if message else f"exit status {self.proc.returncode}"
         if last.startswith("errno "):  # the child's OSError: errno, path, reason
             number, _, rest = last.removeprefix("errno ").partition(" ")
