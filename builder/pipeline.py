@@ -26,7 +26,7 @@ import numpy as np
 
 from builder.config import BuildConfig
 from builder.io import write_text_atomic
-from simsv_vsi.folder_lock import locked_folder
+from simsv_vsi.folder_lock import generate_lock_name, locked_folder
 from simsv_vsi.integrity import CorruptFile, check_digest, check_size, file_record, read_json
 
 log = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ def generate(cfg: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1), catal
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
-    with locked_folder(out):  # one writer per corpus
+    with locked_folder(out, generate_lock_name(shard)):  # one writer per corpus and shard
         return _generate(cfg, out, shard, catalog, show_progress, ray_address)
 
 

@@ -336,12 +336,13 @@ def test_generate_disk_full_is_one_line_and_resumes(tmp_path, tiny_disk):
 # ---- one writer per folder ----------------------------------------------------------------------------
 
 def test_second_writer_is_refused(corpus):
-    """A real process holds the corpus's lock (as a running `simsv qa` would); `simsv qa`,
-    `simsv mix` and `simsv generate` in another process refuse at once, writing nothing."""
+    """A real process holds the corpus's locks (as a running `simsv generate` and `simsv qa`
+    would); `simsv qa`, `simsv mix` and `simsv generate` in another process refuse at once,
+    writing nothing."""
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time\n"
-        "from simsv_vsi.folder_lock import locked_folder\n"
-        f"with locked_folder({str(corpus)!r}):\n"
+        "from simsv_vsi.folder_lock import generate_lock_name, locked_folder\n"
+        f"with locked_folder({str(corpus)!r}), locked_folder({str(corpus)!r}, generate_lock_name((0, 1))):\n"
         "    print('held', flush=True)\n"
         "    time.sleep(120)\n")], stdout=subprocess.PIPE, text=True)
     try:
@@ -358,6 +359,26 @@ def test_second_writer_is_refused(corpus):
         holder.kill()
         holder.wait()
     assert simsv("mix", "--corpus", corpus).returncode == 0  # released with its process
+
+
+def test_two_generates_at_once(tmp_path):
+    """Two real `simsv generate` processes on one folder: the second is refused while the first
+    runs, and the first finishes as if alone. Shards of one corpus may run at once."""
+    out = tmp_path / "c"
+    args = ["--houses", "1", "--seed", "3", "--width", "160", "--height", "90", "--trajectories", "1", "--quiet"]
+    first = subprocess.Popen([sys.executable, "-m", "builder", "generate", *args, "--out", str(out)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not (out / "build_config.json").exists():
+        time.sleep(0.1)
+    second = simsv("generate", *args, "--out", out)
+    line = one_line(second.stderr)
+    assert second.returncode == 2 and "another simsv process" in line and str(out) in line, line
+    shard = simsv("generate", *args, "--out", out, "--shard", "1/2")  # house 1 is not in a 1-house corpus: nothing to do
+    assert shard.returncode == 0, shard.stderr
+    stdout, stderr = first.communicate(timeout=600)
+    assert first.returncode == 0 and "1 houses built" in stdout, stderr
+    assert not (out / "failures").exists() and not list(out.rglob("*.tmp"))
 
 
 # ---- file modes ---------------------------------------------------------------------------------------
