@@ -314,6 +314,7 @@ def test_export_disk_full_is_one_line_and_leaves_nothing(corpus, tiny_disk):
     assert [p.name for p in tiny_disk.iterdir()] in ([], [".sims-vsi.simsv-lock"])  # no temp folder, no half export
 
 
+@pytest.mark.slow  # three generate runs; the export disk-full test above is the fast one
 def test_generate_disk_full_is_one_line_and_resumes(tmp_path, tiny_disk):
     """Disk full mid-walkthrough: one line naming the path, no temp file; with space, the resumed
     run gives the same bytes as a clean run."""
@@ -361,6 +362,7 @@ def test_second_writer_is_refused(corpus):
     assert simsv("mix", "--corpus", corpus).returncode == 0  # released with its process
 
 
+@pytest.mark.slow  # renders a house; test_second_writer_is_refused is the fast one
 def test_two_generates_at_once(tmp_path):
     """Two real `simsv generate` processes on one folder: the second is refused while the first
     runs, and the first finishes as if alone. Shards of one corpus may run at once."""
