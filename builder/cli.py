@@ -18,16 +18,19 @@ import logging
 import sys
 from pathlib import Path
 
+from builder import cli_types as T
+
 
 def _add_capture_args(p: argparse.ArgumentParser) -> None:
     from builder.config import CaptureConfig
 
     d = CaptureConfig()
-    p.add_argument("--width", type=int, default=d.width, help="frame width in pixels")
-    p.add_argument("--height", type=int, default=d.height, help="frame height in pixels")
-    p.add_argument("--vfov", type=float, default=d.vfov_deg, help="vertical field of view in degrees")
-    p.add_argument("--fps", type=int, default=d.fps, help="video frame rate")
-    p.add_argument("--trajectories", type=int, default=d.trajectories_per_house, help="walkthroughs per house")
+    p.add_argument("--width", type=T.WIDTH, default=d.width, help="frame width in pixels (even, 16..4096)")
+    p.add_argument("--height", type=T.HEIGHT, default=d.height, help="frame height in pixels (even, 16..4096)")
+    p.add_argument("--vfov", type=T.VFOV, default=d.vfov_deg, help="vertical field of view in degrees (1..170)")
+    p.add_argument("--fps", type=T.FPS, default=d.fps, help="video frame rate (1..120)")
+    p.add_argument("--trajectories", type=T.TRAJECTORIES, default=d.trajectories_per_house,
+                   help="walkthroughs per house (1..100)")
 
 
 def _capture_config(a):
@@ -39,7 +42,7 @@ def _capture_config(a):
 
 def cmd_generate(a) -> int:
     from builder.config import BuildConfig
-    from builder.pipeline import generate, parse_shard
+    from builder.pipeline import generate
 
     houses = a.houses
     if a.procthor:
@@ -57,7 +60,7 @@ def cmd_generate(a) -> int:
         find_build()  # before anything is written: the Unity build cannot be downloaded here
     cfg = BuildConfig(houses=houses, seed=a.seed, capture=_capture_config(a),
                       procthor=str(Path(a.procthor).resolve()) if a.procthor else None)  # absolute: Ray workers may start elsewhere
-    summary = generate(cfg, Path(a.out), parse_shard(a.shard), show_progress=not a.quiet, ray_address=a.ray)
+    summary = generate(cfg, Path(a.out), a.shard, show_progress=not a.quiet, ray_address=a.ray)
     print(summary.line(Path(a.out)))
     return 1 if summary.failed else 0
 
@@ -177,8 +180,14 @@ def cmd_push(a) -> int:
 
     try:
         url = push_folder(Path(a.folder), a.repo, private=a.private, revision=a.revision)  # token: HF_TOKEN
-    except OSError as e:  # huggingface_hub's HTTP errors (the token is not in their messages)
-        raise RuntimeError(f"push to {a.repo} failed: {e}") from None
+    except ValueError:
+        raise  # ours: the folder is not an export
+    except Exception as e:  # noqa: BLE001 - huggingface_hub's HTTP and connection errors (the token is not in their messages)
+        import os
+
+        endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+        raise RuntimeError(f"push to {a.repo} at {endpoint} failed ({type(e).__name__}: {e}); "
+                           f"check the network, HF_ENDPOINT and HF_TOKEN") from None
     print(f"pushed {a.folder} -> {a.repo}@{a.revision}{' (private)' if a.private else ''}: {url}")
     return 0
 
@@ -202,19 +211,20 @@ RAY_HELP = ("render houses as Ray tasks: alone, a local Ray on this machine; wit
 
 
 def make_parser() -> argparse.ArgumentParser:
+    from builder.build import PRESETS
     from builder.config import BACKENDS
 
-    p = argparse.ArgumentParser(prog="simsv", description="SIMS-VSI: simulated spatial video QA data.")
+    p = T.Parser(prog="simsv", description="SIMS-VSI: simulated spatial video QA data.")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = p.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("generate", help="procedural houses -> walkthrough videos with ground truth")
-    g.add_argument("--houses", type=int, help="number of houses in the corpus (with --procthor: the first N of the file)")
+    g.add_argument("--houses", type=T.HOUSES, help="number of houses in the corpus (with --procthor: the first N of the file)")
     g.add_argument("--procthor", metavar="FILE",
                    help="render ProcTHOR houses (.json, .jsonl, .jsonl.gz, e.g. ProcTHOR-10K) instead of generating them")
-    g.add_argument("--seed", type=int, default=0, help="global seed")
+    g.add_argument("--seed", type=T.SEED, default=0, help="global seed")
     g.add_argument("--out", required=True, help="output folder (resumable: rerun to continue)")
-    g.add_argument("--shard", default="0/1", help="build only houses with index %% N == i (i/N)")
+    g.add_argument("--shard", type=T.shard, default="0/1", help="build only houses with index %% N == i (i/N)")
     g.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS", help=RAY_HELP)
     g.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_capture_args(g)
@@ -224,65 +234,65 @@ def make_parser() -> argparse.ArgumentParser:
 
     lk = sub.add_parser("look", help="contact sheet of frames and a top-down map, as PNGs")
     lk.add_argument("--corpus", required=True, help="a folder written by `simsv generate`")
-    lk.add_argument("--house", type=int, default=0, help="house index")
-    lk.add_argument("--trajectory", type=int, default=0, help="trajectory index")
-    lk.add_argument("--frames", type=int, default=16, help="frames on the contact sheet")
+    lk.add_argument("--house", type=T.INDEX, default=0, help="house index")
+    lk.add_argument("--trajectory", type=T.INDEX, default=0, help="trajectory index")
+    lk.add_argument("--frames", type=T.int_in(1, 400), default=16, help="frames on the contact sheet (1..400)")
     lk.add_argument("--out", default="look", help="folder for the PNGs")
     lk.set_defaults(func=cmd_look)
 
     b = sub.add_parser("bench", help="benchmarks (print figures, assert nothing)")
     bs = b.add_subparsers(dest="what", required=True)
     bc = bs.add_parser("capture", help="render-only vs end-to-end capture fps for one realistic house")
-    bc.add_argument("--seed", type=int, default=0)
-    bc.add_argument("--frames", type=int, default=300, help="frames to time")
+    bc.add_argument("--seed", type=T.SEED, default=0)
+    bc.add_argument("--frames", type=T.POSITIVE, default=300, help="frames to time")
     _add_capture_args(bc)
     bc.set_defaults(func=cmd_bench)
     bg = bs.add_parser("generate", help="houses/h and fps of `simsv generate`: one process vs a local Ray on all cores")
-    bg.add_argument("--houses", type=int, default=4, help="houses per timed run")
-    bg.add_argument("--seed", type=int, default=0)
+    bg.add_argument("--houses", type=T.HOUSES, default=4, help="houses per timed run")
+    bg.add_argument("--seed", type=T.SEED, default=0)
     _add_capture_args(bg)
     bg.set_defaults(func=cmd_bench_generate)
     bq = bs.add_parser("qa", help="QA records per second from a corpus's stored metadata")
     bq.add_argument("--corpus", required=True)
-    bq.add_argument("--repeats", type=int, default=3)
-    bq.add_argument("--workers", type=int, default=1, help="also time this many processes")
+    bq.add_argument("--repeats", type=T.int_in(1, 1000), default=3)
+    bq.add_argument("--workers", type=T.WORKERS, default=1, help="also time this many processes")
     bq.set_defaults(func=cmd_bench_qa)
     bl = bs.add_parser("load", help="frames/s sampling K frames per row from an exported Hub folder")
     bl.add_argument("--folder", required=True, help="a folder written by `simsv export`")
     bl.add_argument("--config", default="3q")
-    bl.add_argument("--frames", type=int, default=32, help="frames sampled per row")
-    bl.add_argument("--rows", type=int, default=64, help="rows to time")
+    bl.add_argument("--frames", type=T.int_in(1, 1024), default=32, help="frames sampled per row")
+    bl.add_argument("--rows", type=T.POSITIVE, default=64, help="rows to time")
     bl.set_defaults(func=cmd_bench_load)
 
     def qa_args(q):
         q.add_argument("--corpus", required=True, help="a folder written by `simsv generate`")
         q.add_argument("--config", help="QA config JSON (fields of builder/qa/config.py QAConfig)")
-        q.add_argument("--seed", type=int, help="QA seed (default: the config's, 0)")
-        q.add_argument("--questions-per-type", type=int, help="per walkthrough, type and format")
-        q.add_argument("--questions-per-room", type=int, help="per room clip, type and format")
+        q.add_argument("--seed", type=T.SEED, help="QA seed (default: the config's, 0)")
+        q.add_argument("--questions-per-type", type=T.COUNT, help="per walkthrough, type and format")
+        q.add_argument("--questions-per-room", type=T.COUNT, help="per room clip, type and format")
         q.add_argument("--quiet", action="store_true", help="no progress bars")
 
     q = sub.add_parser("qa", help="question-answer records from a corpus's ground truth")
     qa_args(q)
     q.add_argument("--types", nargs="+", help="only these question types")
     q.add_argument("--no-clips", action="store_true", help="do not write room clip videos")
-    q.add_argument("--workers", type=int, default=1, help="processes (houses run in parallel; same output)")
+    q.add_argument("--workers", type=T.WORKERS, default=1, help="processes (houses run in parallel; same output)")
     q.set_defaults(func=cmd_qa)
 
     qp = sub.add_parser("qa-priors", help="measure the answer distributions numeric MC distractors come from, "
                         "on generated (not rendered) houses")
     qp.add_argument("--config", help="QA config JSON (its max_count and min_abs_distance_m apply)")
-    qp.add_argument("--seed", type=int, help="house seed (default 12345, which no corpus uses by default)")
-    qp.add_argument("--layout-houses", type=int, help="houses whose room areas, counts and object sizes are "
+    qp.add_argument("--seed", type=T.SEED, help="house seed (default 12345, which no corpus uses by default)")
+    qp.add_argument("--layout-houses", type=T.HOUSES, help="houses whose room areas, counts and object sizes are "
                     "measured (default 2000)")
-    qp.add_argument("--distance-houses", type=int, help="houses whose mesh distances are measured (seconds "
+    qp.add_argument("--distance-houses", type=T.int_in(0, 1_000_000), help="houses whose mesh distances are measured (seconds "
                     "each; default 150; 0: no multiple-choice absolute distances)")
     qp.add_argument("--reference", metavar="CORPUS", help="a rendered corpus (not the one you audit) whose "
                     "open-ended answers correct for what questions select (docs/qa-format.md)")
     qp.add_argument("--reference-name", help="how the file names the reference (default: its folder name)")
-    qp.add_argument("--questions-per-type", type=int, help="reference QA pass: per walkthrough, type and format")
-    qp.add_argument("--questions-per-room", type=int, help="reference QA pass: per room clip, type and format")
-    qp.add_argument("--workers", type=int, default=1, help="reference QA pass: processes")
+    qp.add_argument("--questions-per-type", type=T.COUNT, help="reference QA pass: per walkthrough, type and format")
+    qp.add_argument("--questions-per-room", type=T.COUNT, help="reference QA pass: per room clip, type and format")
+    qp.add_argument("--workers", type=T.WORKERS, default=1, help="reference QA pass: processes")
     qp.add_argument("--quiet", action="store_true", help="no progress lines")
     qp.add_argument("--out", default=str(Path(__file__).parent / "qa" / "answer_priors.json"))
     qp.set_defaults(func=cmd_qa_priors)
@@ -290,30 +300,31 @@ def make_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("mix", help="sample mixes (3q, vsi_baseline, all, per type) with held-out houses")
     m.add_argument("--corpus", required=True)
     m.add_argument("--mix", nargs="+", default=["every"], help="mix names, or `every` (default)")
-    m.add_argument("--size", type=int, help="train records per mix (default: as many as the proportions allow)")
-    m.add_argument("--seed", type=int, default=0)
-    m.add_argument("--validation", type=float, default=0.05, help="fraction of houses held out for validation")
-    m.add_argument("--test", type=float, default=0.05, help="fraction of houses held out for test")
+    m.add_argument("--size", type=T.POSITIVE, help="train records per mix (default: as many as the proportions allow)")
+    m.add_argument("--seed", type=T.SEED, default=0)
+    m.add_argument("--validation", type=T.FRACTION, default=0.05,
+                   help="fraction of houses held out for validation, in [0, 1)")
+    m.add_argument("--test", type=T.FRACTION, default=0.05, help="fraction of houses held out for test, in [0, 1)")
     m.set_defaults(func=cmd_mix)
 
     bu = sub.add_parser("build", help="from nothing to a loadable Hub folder: generate, qa, mix, export")
-    bu.add_argument("--preset", default="demo", help="demo (minutes) or paper (the paper's scale)")
+    bu.add_argument("--preset", default="demo", choices=PRESETS, help="demo (minutes) or paper (the paper's scale)")
     bu.add_argument("--out", required=True, help="folder for corpus/ and sims-vsi/ (resumable)")
-    bu.add_argument("--seed", type=int, default=0)
-    bu.add_argument("--workers", type=int, default=1, help="processes for the QA stage")
+    bu.add_argument("--seed", type=T.SEED, default=0)
+    bu.add_argument("--workers", type=T.WORKERS, default=1, help="processes for the QA stage")
     bu.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS", help=RAY_HELP)
-    bu.add_argument("--houses", type=int, help="override the preset's house count")
-    bu.add_argument("--trajectories", type=int, help="override walkthroughs per house")
-    bu.add_argument("--width", type=int, help="override the frame width")
-    bu.add_argument("--height", type=int, help="override the frame height")
-    bu.add_argument("--size", type=int, help="override the train size of each weighted mix")
+    bu.add_argument("--houses", type=T.HOUSES, help="override the preset's house count")
+    bu.add_argument("--trajectories", type=T.TRAJECTORIES, help="override walkthroughs per house")
+    bu.add_argument("--width", type=T.WIDTH, help="override the frame width")
+    bu.add_argument("--height", type=T.HEIGHT, help="override the frame height")
+    bu.add_argument("--size", type=T.POSITIVE, help="override the train size of each weighted mix")
     bu.add_argument("--quiet", action="store_true", help="no progress bars")
     bu.set_defaults(func=cmd_build)
 
     pv = sub.add_parser("preview", help="static HTML page: videos, frame strips, maps and their questions")
     pv.add_argument("--corpus", required=True, help="a corpus after `simsv qa`")
     pv.add_argument("--out", required=True, help="folder for index.html and frame images")
-    pv.add_argument("--videos", type=int, default=6, help="videos shown")
+    pv.add_argument("--videos", type=T.int_in(1, 1000), default=6, help="videos shown")
     pv.set_defaults(func=cmd_preview)
 
     ex = sub.add_parser("export", help="write the Hub folder (videos once, QA parquet per config, README configs)")
@@ -332,12 +343,27 @@ def make_parser() -> argparse.ArgumentParser:
     au = sub.add_parser("audit", help="answer distributions and blind baselines per question type")
     au.add_argument("--corpus", help="corpus whose qa/records.parquet to audit")
     au.add_argument("--records", help="a records parquet instead")
-    au.add_argument("--seed", type=int, default=0, help="seed of the house folds")
-    au.add_argument("--folds", type=int, default=5, help="cross-validation folds over houses")
-    au.add_argument("--tolerance", type=float, default=5.0, help="allowed blind accuracy above chance, points")
+    au.add_argument("--seed", type=T.SEED, default=0, help="seed of the house folds")
+    au.add_argument("--folds", type=T.int_in(2, 1000), default=5, help="cross-validation folds over houses")
+    au.add_argument("--tolerance", type=T.float_in(0, 100), default=5.0,
+                    help="allowed blind accuracy above chance, points")
     au.add_argument("--out", help="also write the Markdown report here")
     au.set_defaults(func=cmd_audit)
     return p
+
+
+def error_line(e: BaseException) -> str:
+    """One line for an error: file-system errors name their path; our own errors already name
+    their file or flag; anything else says its type and where the traceback is."""
+    if isinstance(e, OSError) and not isinstance(e, FileNotFoundError) and e.strerror:
+        where = e.filename if e.filename is not None else "(no path)"
+        also = f" -> {e.filename2}" if e.filename2 else ""
+        return f"{where}{also}: {e.strerror}"
+    if isinstance(e, FileNotFoundError) and e.strerror and e.filename is not None:
+        return f"{e.filename}: {e.strerror}"
+    if isinstance(e, (ValueError, RuntimeError, FileNotFoundError)):
+        return str(e)
+    return f"{type(e).__name__}: {e} (run with -v for the traceback)"
 
 
 def main(argv=None) -> int:
@@ -345,8 +371,15 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.DEBUG if a.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return a.func(a)
-    except (ValueError, FileNotFoundError, RuntimeError) as e:
-        print(f"simsv: error: {e}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("simsv: interrupted (rerun the same command to resume)", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - one line, not a traceback, unless -v
+        if a.verbose:
+            import traceback
+
+            traceback.print_exc()
+        print(f"simsv: error: {error_line(e)}", file=sys.stderr)
         return 2
 
 

@@ -8,9 +8,9 @@ not per house (the config check, which houses are left, failure records, attribu
 A worker that dies (killed, out of memory, node lost) has its house re-run by Ray on another
 worker (`max_retries`); a house that raises is recorded under failures/ as in a local run.
 
-Known gap: the rendered frames are the same bytes (each walkthrough's DONE records their
-SHA-256), but in rare Ray runs, mostly after a worker was killed, x264 encodes one walkthrough's
-identical frames into a different video.mp4 (docs/scale-out.md has what was ruled out).
+The videos are the same bytes too: x264 once read uninitialised heap memory, which in a retried
+worker held other garbage; it now encodes in a process of its own with zeroed heap memory
+(builder/capture/encode.py, docs/capture-format.md).
 
 Cluster use: start Ray on every node (`ray start --head` / `ray start --address HEAD:6379`),
 install this package at the same path everywhere, put OUT on a shared filesystem, then run

@@ -11,6 +11,7 @@ from builder.capture.encode import read_frames
 from builder.capture.masks import read_mask
 from builder.houses.spec import House
 from builder.look import contact_sheet, draw_topdown
+from simsv_vsi.integrity import check_digest, read_json
 
 
 def id_colours(instance: np.ndarray) -> np.ndarray:
@@ -26,6 +27,14 @@ def look(corpus: Path, house_index: int, out: Path, trajectory: int = 0, n_frame
     tdir = hdir / f"traj_{trajectory:02d}"
     if not (tdir / "DONE").exists():
         raise FileNotFoundError(f"{tdir}: no finished walkthrough here (run `simsv generate` first)")
+    if (hdir / "DONE").exists():
+        from builder.pipeline import check_house
+
+        check_house(hdir)  # a damaged file is named here, not deep in a decoder
+    files = read_json(tdir / "DONE").get("files", {})
+    for name in ("video.mp4", "masks.npz"):  # read in part below, so a bad block could go unseen
+        if name in files:
+            check_digest(tdir / name, files[name], tdir / "DONE")
     house = House.load(hdir / "house.json")
     frames = pq.read_table(tdir / "frames.parquet", columns=["frame_index", "t_s", "x", "z", "room_id"]).to_pydict()
     n = len(frames["frame_index"])

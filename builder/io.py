@@ -14,19 +14,32 @@ from pathlib import Path
 import numpy as np
 
 
+def umask() -> int:
+    """The process's umask (read by setting it, so read once per call, not in threads)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to a temp file beside `path`, fsync it, then rename it over `path`."""
+    """Write `data` to a temp file beside `path`, fsync it, then rename it over `path`. The file
+    gets the mode a plain open() would (0666 less the umask), not mkstemp's 0600, so collaborators
+    on a shared file system can read the metadata as they can the media. A failure (no space, no
+    permission) removes the temp file and names `path`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.filename is None:  # write() and fsync() errors name no file
+            raise OSError(e.errno, e.strerror, str(path)) from None
         raise
 
 

@@ -5,15 +5,19 @@ Corpus layout (docs/capture-format.md):
   OUT/houses/house_000007/house.json     the house spec
   OUT/houses/house_000007/scene.json     scene metadata for QA
   OUT/houses/house_000007/traj_00/...    one walkthrough (see capture/walkthrough.py)
-  OUT/houses/house_000007/DONE           written last, with the house's summary
+  OUT/houses/house_000007/DONE           written last, with the house's summary and the size and
+                                         sha256 of house.json and scene.json (each walkthrough's
+                                         DONE has those of its files); a resumed run checks them
   OUT/failures/house_000003.json         why a house failed (removed when it later succeeds)
   OUT/ATTRIBUTION.md                     creators of the CC-BY models the corpus uses
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +26,8 @@ import numpy as np
 
 from builder.config import BuildConfig
 from builder.io import write_text_atomic
+from simsv_vsi.folder_lock import generate_lock_name, locked_folder
+from simsv_vsi.integrity import CorruptFile, check_digest, check_size, file_record, read_json
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +67,46 @@ def check_config(out: Path, cfg: BuildConfig) -> None:
     path = Path(out) / "build_config.json"
     new = cfg.to_json()
     if path.exists():
-        old = json.loads(path.read_text())
+        old = read_json(path)
         if old == new:
             return
-        grows = {**old, "houses": new.get("houses")} == new and new["houses"] > old.get("houses", 0)
+        grows = {**old, "houses": new.get("houses")} == new and new["houses"] > _int(old.get("houses"))
         if not grows:
             raise ValueError(
                 f"{path}: this folder was built with other settings ({old}); use a new --out, the same settings, "
                 f"or only a larger --houses"
             )
     write_text_atomic(path, json.dumps(new, indent=1, sort_keys=True))
+
+
+def _int(v) -> int:
+    return v if isinstance(v, int) else 0
+
+
+HOUSE_FILES = ("house.json", "scene.json")
+ENVIRONMENT_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+"""Errors of the machine, not of a house: they stop the run (recording them per house would fail
+the same way, and every further house too)."""
+
+
+def check_house(hdir: Path) -> None:
+    """The cheap checks that a finished house is still what its DONE records say: DONE and the
+    JSON files parse, the small files' digests, every walkthrough file's size. Raises
+    CorruptFile naming the broken file."""
+    done = hdir / "DONE"
+    record = read_json(done)
+    files = record.get("files", {})
+    for name in HOUSE_FILES:
+        if name in files:
+            check_digest(hdir / name, files[name], done)
+        else:  # a house finished before DONE held digests: at least the JSON must parse
+            read_json(hdir / name)
+    for t in record.get("trajectories", []):
+        tdone = hdir / str(t.get("trajectory")) / "DONE"
+        if not tdone.is_file():
+            raise CorruptFile(f"{tdone}: missing, but {done} lists this walkthrough")
+        for name, rec in read_json(tdone).get("files", {}).items():
+            check_size(tdone.parent / name, rec, tdone)
 
 
 @dataclass
@@ -137,10 +173,11 @@ class HouseBuilder:
             if not done.exists():
                 poses = plan_walkthrough(house, start, trajectory_rng(self.cfg.seed, index, k), planner_cfg)
                 capture_walkthrough(self.backend, poses, self.intrinsics, c.fps, tdir, grid.room_at, progress)
-            trajectories.append({"trajectory": tdir.name, "start_room": start, **json.loads(done.read_text())})
+            trajectories.append({"trajectory": tdir.name, "start_room": start, **read_json(done)})
         summary = {
             "house_id": house.id, "rooms": len(house.rooms), "objects": len(house.objects), "trajectories": trajectories,
             "assets": sorted({o.asset_id for o in house.objects}),
+            "files": {name: file_record(hdir / name) for name in HOUSE_FILES},
         }
         write_text_atomic(hdir / "DONE", json.dumps(summary, indent=1, sort_keys=True))
         return summary
@@ -150,18 +187,40 @@ def generate(cfg: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1), catal
              ray_address: str | None = None) -> RunSummary:
     """Build every house of shard i/N that is not done yet, in this process or as Ray tasks
     (`ray_address`, see builder/distributed.py); the outputs are the same bytes either way. A
-    failing house is logged to OUT/failures/ and skipped; the run goes on."""
+    failing house is logged to OUT/failures/ and skipped; the run goes on. A finished house
+    whose files no longer match its DONE record counts as failed, named, and is left alone."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    with locked_folder(out, generate_lock_name(shard)):  # one writer per corpus and shard
+        return _generate(cfg, out, shard, catalog, show_progress, ray_address)
+
+
+def _generate(cfg, out, shard, catalog, show_progress, ray_address) -> RunSummary:
     import time
 
     from tqdm import tqdm
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     check_config(out, cfg)
     i, n = shard
     indices = [h for h in range(cfg.houses) if h % n == i]
-    todo = [h for h in indices if not (house_dir(out, h) / "DONE").exists()]
-    summary = RunSummary(skipped=len(indices) - len(todo))
+    todo, broken = [], {}
+    for h in indices:
+        if not (house_dir(out, h) / "DONE").exists():
+            todo.append(h)
+            continue
+        try:
+            check_house(house_dir(out, h))
+        except CorruptFile as e:
+            broken[h] = f"{e}; delete {house_dir(out, h)} and rerun to rebuild the house"
+    summary = RunSummary(skipped=len(indices) - len(todo) - len(broken))
+    for index, message in broken.items():
+        log.error("house %d is damaged: %s", index, message)
+        print(f"simsv: house {index}: {message}", file=sys.stderr)
+        write_text_atomic(out / "failures" / f"house_{index:06d}.json",
+                          json.dumps({"house_index": index, "error": message, "traceback": ""}, indent=1))
+        summary.failed += 1
     t0 = time.perf_counter()
     frames_bar = tqdm(desc="frames", unit="frame", disable=not show_progress, position=1, leave=False)
     if ray_address is not None and todo:
@@ -198,6 +257,8 @@ def _run_here(cfg: BuildConfig, out: Path, todo: list[int], catalog, progress):
         try:
             yield {"index": index, "summary": builder.build(index, progress=progress)}
         except Exception as e:  # noqa: BLE001 - one bad house must not abort the corpus
+            if isinstance(e, OSError) and e.errno in ENVIRONMENT_ERRORS:
+                raise  # the disk or the permissions, not the house: stop with one message
             yield {"index": index, "error": repr(e), "traceback": traceback.format_exc()}
 
 
@@ -207,5 +268,8 @@ def write_attribution(out: Path, catalog=None) -> None:
 
     assets = set()
     for done in sorted((Path(out) / "houses").glob("house_*/DONE")):
-        assets.update(json.loads(done.read_text()).get("assets", []))
+        try:
+            assets.update(read_json(done).get("assets", []))
+        except CorruptFile:
+            continue  # reported as a damaged house
     (catalog or default_catalog()).write_attribution(sorted(assets), Path(out) / "ATTRIBUTION.md")

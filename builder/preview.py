@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import io
-import json
 import os
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from PIL import Image
 
 from builder.capture.encode import read_frames
 from builder.io import write_bytes_atomic, write_text_atomic
+from simsv_vsi.integrity import read_json
 from simsv_vsi.records import read_records
 from simsv_vsi.sampling import uniform_frame_indices
 
@@ -82,6 +82,8 @@ def _question(r: dict) -> str:
 
 def write_preview(corpus: Path, out: Path, max_videos: int = 6, questions_per_video: int = 12) -> Path:
     corpus, out = Path(corpus), Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: exists and is not a folder")
     path = corpus / "qa" / "records.parquet"
     if not path.exists():
         raise FileNotFoundError(f"{path}: no QA records; run `simsv qa --corpus {corpus}` first")
@@ -96,7 +98,7 @@ def write_preview(corpus: Path, out: Path, max_videos: int = 6, questions_per_vi
         recs = _variety(by_video[vid], questions_per_video)
         r0 = recs[0]
         hdir = corpus / "houses" / r0["house_id"]
-        scene = json.loads((hdir / "scene.json").read_text())
+        scene = read_json(hdir / "scene.json")
         t = pq.read_table(hdir / f"traj_{r0['trajectory']:02d}" / "frames.parquet", columns=["x", "z"])
         xz = np.stack([t["x"].to_numpy(), t["z"].to_numpy()], 1)[r0["frame_start"]:r0["frame_end"]]
         n = r0["frame_end"] - r0["frame_start"]

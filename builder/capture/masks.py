@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -35,5 +36,15 @@ class MaskWriter:
 
 
 def read_mask(path: Path, frame_index: int) -> np.ndarray:
-    with np.load(path) as z:
-        return z[f"{frame_index:06d}"]
+    """One frame's instance map; a damaged or short file is named."""
+    from simsv_vsi.integrity import CorruptFile
+
+    try:
+        with np.load(path) as z:
+            return z[f"{frame_index:06d}"]
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError, zlib.error) as e:
+        if isinstance(e, FileNotFoundError):
+            raise
+        raise CorruptFile(f"{path}: frame {frame_index} unreadable ({e}); damaged masks file") from None
+    except KeyError:
+        raise CorruptFile(f"{path}: has no frame {frame_index} (truncated masks file?)") from None

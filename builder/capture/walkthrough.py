@@ -4,7 +4,8 @@ Files of a trajectory folder (schemas in docs/capture-format.md):
   video.mp4        H.264 RGB video
   frames.parquet   one row per frame: time, pose, intrinsics, room, visible instances
   masks.npz        lossless uint16 instance map per frame
-  DONE             written last; its presence means the folder is complete
+  DONE             written last; its presence means the folder is complete; it records each
+                   file's size and sha256, which resume, QA and export check
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from builder.capture.camera import Intrinsics, cam_to_world
 from builder.capture.encode import VideoWriter
 from builder.capture.masks import MaskWriter
 from builder.io import write_text_atomic
+from simsv_vsi.integrity import file_record
 
 FRAMES_SCHEMA = pa.schema(
     [
@@ -73,8 +75,25 @@ def capture_walkthrough(renderer, poses, intrinsics: Intrinsics, fps: int, out_d
     video = VideoWriter(tmp["video.mp4"], intrinsics.width, intrinsics.height, fps)
     masks = MaskWriter(tmp["masks.npz"])
     # The rendered frames' own digest: says whether two runs rendered the same pixels, whatever
-    # the encoder made of them (docs/scale-out.md: x264 output is not always reproducible).
+    # the encoder made of them (the video's own sha256 is in DONE's `files`).
     rgb_digest = hashlib.sha256()
+    try:
+        _render_into(renderer, poses, intrinsics, video, masks, rows, rgb_digest, room_at, progress)
+        table = pa.table(rows, schema=FRAMES_SCHEMA)
+        pq.write_table(table, tmp["frames.parquet"], compression="zstd")
+        for name, path in tmp.items():
+            os.replace(path, out_dir / name)
+    except BaseException:
+        for path in tmp.values():  # no space, no permission, a bad pose: no temp file stays behind
+            path.unlink(missing_ok=True)
+        raise
+    summary = {"frames": len(poses), "duration_s": round(len(poses) / fps, 3), "rooms": sorted({r for r in rows["room_id"] if r}),
+               "rgb_sha256": rgb_digest.hexdigest(), "files": {name: file_record(out_dir / name) for name in OUTPUT_FILES}}
+    write_text_atomic(out_dir / "DONE", json.dumps(summary, sort_keys=True))
+    return summary
+
+
+def _render_into(renderer, poses, intrinsics, video, masks, rows, rgb_digest, room_at, progress) -> None:
     try:
         for i, pose in enumerate(poses):
             c2w = cam_to_world((pose.x, pose.y, pose.z), pose.yaw_deg, pose.pitch_deg)
@@ -86,16 +105,20 @@ def capture_walkthrough(renderer, poses, intrinsics: Intrinsics, fps: int, out_d
             if progress is not None:
                 progress(1)
     finally:
-        video.close()
-        masks.close()
-    table = pa.table(rows, schema=FRAMES_SCHEMA)
-    pq.write_table(table, tmp["frames.parquet"], compression="zstd")
-    for name, path in tmp.items():
-        os.replace(path, out_dir / name)
-    summary = {"frames": len(poses), "duration_s": round(len(poses) / fps, 3), "rooms": sorted({r for r in rows["room_id"] if r}),
-               "rgb_sha256": rgb_digest.hexdigest()}
-    write_text_atomic(out_dir / "DONE", json.dumps(summary, sort_keys=True))
-    return summary
+        _close_all(video, masks)
+
+
+def _close_all(*writers) -> None:
+    """Close every writer even when one fails (no space): a writer left open would fail again,
+    noisily, when garbage collected. The first error is raised."""
+    error = None
+    for w in writers:
+        try:
+            w.close()
+        except BaseException as e:  # noqa: BLE001 - re-raised below
+            error = error or e
+    if error is not None:
+        raise error
 
 
 def _append_row(rows, i, pose, c2w, K: Intrinsics, room_id, visible) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import zlib
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -87,6 +88,8 @@ def read_procthor_houses(path: str) -> tuple[dict, ...]:
         raise HouseSpecError(f"{p}: file not found") from None
     except json.JSONDecodeError as e:
         raise HouseSpecError(f"{p}: not valid JSON ({e.msg} at line {e.lineno})") from None
+    except (EOFError, gzip.BadGzipFile, zlib.error, UnicodeDecodeError) as e:  # a truncated or damaged download
+        raise HouseSpecError(f"{p}: damaged or truncated file ({e})") from None
     if not houses:
         raise HouseSpecError(f"{p}: no houses in the file")
     return tuple(houses)

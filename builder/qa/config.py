@@ -60,8 +60,11 @@ class QAConfig:
     mc_min_option_gap_rel: float = 0.15  # numeric options differ pairwise by this ratio
 
     def __post_init__(self):
-        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**64:  # it keys the slots' streams
-            raise ValueError(f"qa config: seed must be an int in [0, 2**64), got {self.seed!r}")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or not 0 <= self.seed < 2**64:
+            raise ValueError(f"qa config: seed must be an int in [0, 2**64), got {self.seed!r}")  # it keys the slots' streams
+        for f in fields(self):
+            if f.name != "seed":
+                _check_field(f.name, f.type, getattr(self, f.name))
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -75,7 +78,31 @@ class QAConfig:
         if unknown:
             raise ValueError(f"qa config: unknown field(s) {', '.join(unknown)}")
         d = dict(d)
-        if "sample_counts" in d:
+        if isinstance(d.get("sample_counts"), list):
             d["sample_counts"] = tuple(d["sample_counts"])
         return cls(**d)
+
+
+FRACTIONS = {"salience_fraction", "sampled_fraction", "rank_margin_rel", "direction_footprint", "mc_min_option_gap_rel"}
+AT_LEAST_ONE = {"max_count", "seen_pixels"}
+
+
+def _check_field(name: str, kind: str, v) -> None:
+    """Each field's type and range, so a bad config file fails here, naming the field."""
+    import math
+
+    def bad(what):
+        raise ValueError(f"qa config: {name} must be {what}, got {v!r}")
+
+    if kind == "int":
+        lo = 1 if name in AT_LEAST_ONE else 0
+        if not isinstance(v, int) or isinstance(v, bool) or v < lo:
+            bad(f"an integer >= {lo}")
+    elif kind == "float":
+        hi = 1 if name in FRACTIONS else math.inf
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not (0 <= v <= hi):
+            bad(f"a number in [0, {hi:g}]")
+    elif name == "sample_counts":
+        if not isinstance(v, tuple) or not v or not all(isinstance(k, int) and not isinstance(k, bool) and k >= 1 for k in v):
+            bad("a non-empty list of integers >= 1")
 

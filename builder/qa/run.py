@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,15 +33,28 @@ from builder.qa.view import load_view, room_run_ends
 from simsv_vsi.question_types import question_type
 from simsv_vsi.mixes import SPLITS, sample_mix, split_houses
 from simsv_vsi.records import QARecord, read_records, records_table, write_records
+from simsv_vsi.folder_lock import locked_folder
+from simsv_vsi.integrity import CorruptFile, read_json
 
 GEOMETRY_VERSION = 1
 
 
-def finished_houses(corpus: Path) -> list[Path]:
+def finished_houses(corpus: Path, check: bool = True) -> list[Path]:
+    """The corpus's finished houses; with `check`, each passes the cheap checks of its DONE record
+    (pipeline.check_house), or this raises naming the damaged file."""
+    from builder.pipeline import check_house
+
     corpus = Path(corpus)
+    if not corpus.is_dir():
+        raise FileNotFoundError(f"--corpus {corpus}: no such folder")
     if not (corpus / "build_config.json").exists():
         raise FileNotFoundError(f"{corpus}: not a corpus (no build_config.json); run `simsv generate` first")
-    return sorted(p.parent for p in (corpus / "houses").glob("house_*/DONE"))
+    read_json(corpus / "build_config.json")
+    houses = sorted(p.parent for p in (corpus / "houses").glob("house_*/DONE"))
+    if check:
+        for h in houses:
+            check_house(h)
+    return houses
 
 
 def trajectories(house_dir: Path) -> list[Path]:
@@ -53,9 +67,12 @@ def ensure_geometry(house_dir: Path, load_mesh) -> dict:
     clip's last frame, and the walkthrough's)."""
     path = house_dir / "geometry.npz"
     if path.exists():
-        arrays = read_npz(path)
-        if arrays["version"].item() == GEOMETRY_VERSION:
-            return arrays
+        try:
+            arrays = read_npz(path)
+            if arrays["version"].item() == GEOMETRY_VERSION:
+                return arrays
+        except (zipfile.BadZipFile, ValueError, KeyError, EOFError):
+            pass  # damaged: a cache of the house's geometry, so computed again
     from builder.qa.geometry import house_geometry  # heavy: only when something is missing
 
     house = House.load(house_dir / "house.json")
@@ -105,7 +122,7 @@ def _house_records(corpus, hdir, cfg, load_mesh, types, formats, clips):
     stats = Rejections()
     one_off = not (hdir / "geometry.npz").exists()
     geometry = ensure_geometry(hdir, load_mesh)
-    scene = json.loads((hdir / "scene.json").read_text())
+    scene = read_json(hdir / "scene.json")
     records: list[QARecord] = []
     trajs = trajectories(hdir)
     for tdir in trajs:
@@ -129,6 +146,13 @@ def generate_corpus_qa(corpus: Path, cfg: QAConfig, load_mesh=None, types: list[
     houses = finished_houses(corpus)
     if not houses:
         raise FileNotFoundError(f"{corpus / 'houses'}: no finished house (no house_*/DONE)")
+    if not any(trajectories(h) for h in houses):
+        raise ValueError(f"{corpus}: its houses have no finished walkthrough (no houses/*/traj_*/DONE); nothing to ask about")
+    with locked_folder(corpus):  # one writer per corpus (clips, geometry, records)
+        return _generate_corpus_qa(corpus, cfg, load_mesh, types, formats, clips, show_progress, workers, houses)
+
+
+def _generate_corpus_qa(corpus, cfg, load_mesh, types, formats, clips, show_progress, workers, houses) -> QASummary:
     t0 = time.perf_counter()
     stats = Rejections()
     records: list[QARecord] = []
@@ -149,6 +173,9 @@ def generate_corpus_qa(corpus: Path, cfg: QAConfig, load_mesh=None, types: list[
         del by_house
     for qtype, n in dropped.items():
         stats(qtype, "answer_class_balanced", n)
+    if not records:
+        raise ValueError(f"{corpus}: 0 QA records from {n_traj} walkthroughs (see the rejection counts with -v, "
+                         f"or raise --questions-per-type / --questions-per-room); nothing written")
     out = corpus / "qa"
     write_bytes_atomic(out / "records.parquet", write_records(records_table(records)))
     write_text_atomic(out / "qa_config.json", json.dumps(cfg.to_dict(), indent=1, sort_keys=True) + "\n")
@@ -165,11 +192,11 @@ def load_qa_config(path: Path | None, **overrides) -> QAConfig:
     d = {}
     if path is not None:
         path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"--config {path}: no such file")
+        d = read_json(path)
         try:
-            d = json.loads(path.read_text())
             cfg = QAConfig.from_dict(d)
-        except FileNotFoundError:
-            raise
         except (ValueError, TypeError) as e:
             raise ValueError(f"{path}: {e}") from None
         d = cfg.to_dict()
@@ -186,7 +213,17 @@ def write_mixes(corpus: Path, names: list[str], size: int | None, seed: int,
     path = corpus / "qa" / "records.parquet"
     if not path.exists():
         raise FileNotFoundError(f"{path}: no QA records; run `simsv qa --corpus {corpus}` first")
-    records = read_records(path)
+    if validation + test >= 1:
+        raise ValueError(f"--validation {validation:g} + --test {test:g}: the held-out fractions must sum to less than 1")
+    with locked_folder(corpus):
+        return _write_mixes(corpus, path, names, size, seed, validation, test)
+
+
+def _write_mixes(corpus, path, names, size, seed, validation, test) -> dict:
+    try:
+        records = read_records(path)
+    except Exception as e:  # noqa: BLE001 - pyarrow's errors name no file
+        raise CorruptFile(f"{path}: not a readable QA records parquet ({e})") from None
     split_of = split_houses(records["house_id"].to_pylist(), seed, validation, test)
     house_split = [split_of[h] for h in records["house_id"].to_pylist()]
     manifest = {"seed": seed, "houses": {s: sorted(h for h, v in split_of.items() if v == s) for s in SPLITS},

@@ -114,11 +114,13 @@ def test_kill_and_resume_gives_identical_bytes(corpus, tmp_path):
     assert digests(out) == digests(corpus)
 
 
-@pytest.mark.parametrize("houses,seed", [("1", "6"), ("0", "5")])  # another seed; fewer houses
-def test_other_settings_refused(corpus, houses, seed):
+# another seed; another frame rate (--houses 0, once a case here, is refused at parse time: test_bad_inputs)
+@pytest.mark.parametrize("houses,seed,extra", [("1", "6", []), ("1", "5", ["--fps", "5"])])
+def test_other_settings_refused(corpus, houses, seed, extra):
     before = digests(corpus)
     r = subprocess.run(
-        [sys.executable, "-m", "builder", "generate", "--houses", houses, "--seed", seed, "--out", str(corpus), *SMALL],
+        [sys.executable, "-m", "builder", "generate", "--houses", houses, "--seed", seed, "--out", str(corpus), *SMALL,
+         *extra],
         capture_output=True, text=True,
     )
     assert r.returncode == 2 and "build_config.json" in r.stderr

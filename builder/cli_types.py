@@ -1,0 +1,79 @@
+"""Flag types that check ranges while the command line is parsed, so a bad value stops the run
+before anything is written, with one line naming the flag and what it allows."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+MAX_SEED = 2**63 - 1
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error: `simsv generate: error: argument --fps: ...` (exit 2);
+    `-h` still shows the usage."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} -h)\n")
+
+
+def int_in(lo: int, hi: int | None = None, even: bool = False):
+    """An int in [lo, hi] (hi None: no upper bound)."""
+    what = f"{'an even' if even else 'an'} integer in [{lo}, {hi if hi is not None else 'inf'}]"
+    if hi == MAX_SEED:
+        what = f"an integer in [{lo}, 2**63-1]"
+
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+        if v < lo or (hi is not None and v > hi) or (even and v % 2):
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text}")
+        return v
+
+    parse.__name__ = "int"  # argparse names the type in some messages
+    return parse
+
+
+def float_in(lo: float, hi: float, lo_open: bool = False, hi_open: bool = False):
+    """A finite float in [lo, hi] (or open at either end)."""
+    what = f"a number in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+        if not math.isfinite(v) or v < lo or v > hi or (lo_open and v == lo) or (hi_open and v == hi):
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text}")
+        return v
+
+    parse.__name__ = "float"
+    return parse
+
+
+def shard(text: str) -> tuple[int, int]:
+    """'i/N' -> (i, N) with 0 <= i < N."""
+    try:
+        i, n = (int(v) for v in text.split("/"))
+    except ValueError:
+        i, n = -1, 0
+    if not (1 <= n <= 1_000_000 and 0 <= i < n):
+        raise argparse.ArgumentTypeError(f"must look like i/N with 0 <= i < N (e.g. 0/4), got {text!r}")
+    return i, n
+
+
+SEED = int_in(0, MAX_SEED)
+HOUSES = int_in(1, 1_000_000)
+WIDTH = int_in(16, 4096, even=True)  # yuv420p video: even sizes only
+HEIGHT = int_in(16, 4096, even=True)
+FPS = int_in(1, 120)
+VFOV = float_in(1, 170)
+TRAJECTORIES = int_in(1, 100)
+WORKERS = int_in(1, 256)
+COUNT = int_in(0, 100_000)  # questions per type / room: 0 turns a kind off
+POSITIVE = int_in(1, 1_000_000_000)
+INDEX = int_in(0, 1_000_000_000)
+FRACTION = float_in(0, 1, hi_open=True)
+
