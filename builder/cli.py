@@ -20,12 +20,19 @@ from pathlib import Path
 
 
 def _add_capture_args(p: argparse.ArgumentParser) -> None:
+    from builder.capture.camera import CAMERA_PROFILES
     from builder.config import CaptureConfig
 
     d = CaptureConfig()
     p.add_argument("--width", type=int, default=d.width, help="frame width in pixels")
     p.add_argument("--height", type=int, default=d.height, help="frame height in pixels")
-    p.add_argument("--vfov", type=float, default=d.vfov_deg, help="vertical field of view in degrees")
+    p.add_argument("--camera", choices=CAMERA_PROFILES, default="handheld",
+                   help="camera profile (docs/realism.md): handheld (a person filming; FOV, height, pitch and roll "
+                        "drawn per trajectory, perimeter loops), paper (SIMS-V's AI2-THOR camera, room-centre spins), "
+                        "fixed (builds made before profiles)")
+    p.add_argument("--vfov", type=float, default=None,
+                   help=f"vertical field of view in degrees of the fixed camera, mean of the paper camera's (default {d.vfov_deg}); "
+                        "handheld draws its own")
     p.add_argument("--fps", type=int, default=d.fps, help="video frame rate")
     p.add_argument("--trajectories", type=int, default=d.trajectories_per_house, help="walkthroughs per house")
 
@@ -33,8 +40,12 @@ def _add_capture_args(p: argparse.ArgumentParser) -> None:
 def _capture_config(a):
     from builder.config import CaptureConfig
 
-    return CaptureConfig(width=a.width, height=a.height, vfov_deg=a.vfov, fps=a.fps, trajectories_per_house=a.trajectories,
-                         backend=getattr(a, "backend", "embedded"))
+    if a.vfov is not None and a.camera == "handheld":
+        raise ValueError("--vfov applies to --camera paper or fixed; the handheld camera draws its field of view per "
+                         "trajectory (horizontal 55-72 deg)")
+    return CaptureConfig(width=a.width, height=a.height, vfov_deg=CaptureConfig.vfov_deg if a.vfov is None else a.vfov,
+                         fps=a.fps, trajectories_per_house=a.trajectories, backend=getattr(a, "backend", "embedded"),
+                         camera=a.camera)
 
 
 def cmd_generate(a) -> int:
@@ -151,7 +162,8 @@ def cmd_build(a) -> int:
     from builder.build import build
 
     print(build(a.preset, Path(a.out), seed=a.seed, workers=a.workers, show_progress=not a.quiet, ray_address=a.ray,
-                houses=a.houses, trajectories=a.trajectories, width=a.width, height=a.height, mix_size=a.size))
+                houses=a.houses, trajectories=a.trajectories, width=a.width, height=a.height, mix_size=a.size,
+                camera=a.camera))
     return 0
 
 
@@ -306,6 +318,7 @@ def make_parser() -> argparse.ArgumentParser:
     bu.add_argument("--trajectories", type=int, help="override walkthroughs per house")
     bu.add_argument("--width", type=int, help="override the frame width")
     bu.add_argument("--height", type=int, help="override the frame height")
+    bu.add_argument("--camera", choices=("handheld", "paper"), help="override the preset's camera profile (docs/realism.md)")
     bu.add_argument("--size", type=int, help="override the train size of each weighted mix")
     bu.add_argument("--quiet", action="store_true", help="no progress bars")
     bu.set_defaults(func=cmd_build)
