@@ -39,6 +39,7 @@ def build(preset: str, out: Path, seed: int = 0, workers: int = 1, show_progress
     from builder.pipeline import generate
     from builder.qa.config import QAConfig
     from builder.qa.run import generate_corpus_qa, write_mixes
+    from builder.stats import write_stats
     from simsv_vsi.export import EXPORTED_MIXES, export_folder
 
     if preset not in PRESETS:
@@ -54,6 +55,7 @@ def build(preset: str, out: Path, seed: int = 0, workers: int = 1, show_progress
         raise RuntimeError(f"{corpus}: no house could be built (see {corpus / 'failures'})")
     qa = generate_corpus_qa(corpus, QAConfig(seed=seed), show_progress=show_progress, workers=workers)
     write_mixes(corpus, list(EXPORTED_MIXES), p.mix_size, seed)
+    write_stats(corpus)  # for the dataset card
     export_folder(corpus, folder)
     return summary(folder, qa.records)
 

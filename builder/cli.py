@@ -2,6 +2,7 @@
 
   simsv generate --houses 4 --seed 0 --out ./corpus [--shard 0/2]
   simsv look --corpus ./corpus --house 0 --out ./look
+  simsv stats --corpus ./corpus              # camera, coverage and furnishing figures beside real scan video
   simsv build --preset demo --out ./sims-vsi-demo   # everything below, then load_dataset
   simsv qa --corpus ./corpus                 # question-answer records (+ room clip videos)
   simsv mix --corpus ./corpus --mix 3q --size 25000
@@ -78,6 +79,16 @@ def cmd_look(a) -> int:
 
     for path in look(Path(a.corpus), a.house, Path(a.out), a.trajectory, a.frames):
         print(path)
+    return 0
+
+
+def cmd_stats(a) -> int:
+    import json
+
+    from builder.stats import stats_text, write_stats
+
+    stats = write_stats(Path(a.corpus))
+    print(json.dumps(stats, indent=1, sort_keys=True) if a.json else stats_text(stats))
     return 0
 
 
@@ -241,6 +252,12 @@ def make_parser() -> argparse.ArgumentParser:
     lk.add_argument("--frames", type=int, default=16, help="frames on the contact sheet")
     lk.add_argument("--out", default="look", help="folder for the PNGs")
     lk.set_defaults(func=cmd_look)
+
+    st = sub.add_parser("stats", help="how a corpus looks beside real scan video: camera, frame coverage, "
+                                      "furnishing, VSI-Bench categories (also DIR/stats.json, for the dataset card)")
+    st.add_argument("--corpus", required=True, help="a folder written by `simsv generate`")
+    st.add_argument("--json", action="store_true", help="print the JSON instead of the table")
+    st.set_defaults(func=cmd_stats)
 
     b = sub.add_parser("bench", help="benchmarks (print figures, assert nothing)")
     bs = b.add_subparsers(dest="what", required=True)

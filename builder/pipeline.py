@@ -136,7 +136,10 @@ class HouseBuilder:
             done = tdir / "DONE"
             if not done.exists():
                 cam = draw_camera(c.camera, c.width, c.height, c.vfov_deg, camera_rng(self.cfg.seed, index, k))
-                poses = plan_walkthrough(house, start, trajectory_rng(self.cfg.seed, index, k), planner_config_for(cam, c.fps))
+                # AI2-THOR's third-party camera takes no roll (render/thor_backend.thor_camera): none planned for it
+                no_roll = {"roll_std_deg": 0.0} if c.backend == "ai2thor" else {}
+                poses = plan_walkthrough(house, start, trajectory_rng(self.cfg.seed, index, k),
+                                         planner_config_for(cam, c.fps, **no_roll))
                 capture_walkthrough(self.backend, poses, cam.intrinsics, c.fps, tdir, grid.room_at, progress)
             trajectories.append({"trajectory": tdir.name, "start_room": start, **json.loads(done.read_text())})
         summary = {
