@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
-from scipy import ndimage
 from shapely.geometry import Polygon
 from shapely.ops import polylabel
 
@@ -71,11 +70,11 @@ class PlannerConfig:
     ring_corner_m: float = 0.25  # radius (m) of the loop's rounded corners
     ring_overlap: float = 0.0  # the loop goes on past one lap by at least this fraction of a lap
     ring_speed_mps: float = 0.55  # speed limit (m/s) on a loop: filming walks slower than passing through
-    gaze_taper: float = 0.15  # over this fraction of a loop at each end, the gaze is pulled to the centre (the loop's sweep stays whole)
+    gaze_taper: float = 0.15  # over this fraction of a loop at each end the gaze is pulled to the centre (sweep kept whole)
     min_ring_length_m: float = 2.0  # smaller loops: spin in place instead
-    gaze_offsets_deg: float = 45.0  # gaze searched within this many degrees of the room's centre (of travel between rooms: half)
+    gaze_offsets_deg: float = 45.0  # gaze searched within this many deg of the loop's centre (between rooms: half)
     gaze_memory_s: float = 3.0  # an object in view this long counts half as much as an unseen one
-    gaze_inward_weight: float = 0.15  # preference for looking at the room's centre, relative to one unseen object filling the view
+    gaze_inward_weight: float = 0.15  # preference for the loop's centre, against one unseen object filling the view
     pitch_rest_deg: float = -10.0  # pitch when nothing in particular is looked at
     pitch_range_deg: tuple[float, float] = (-38.0, 8.0)  # pitch stays within this range
     max_pitch_speed_dps: float = 20.0  # pitch rate limit (deg/s)
@@ -374,7 +373,7 @@ def _ring_loop(grid: occ.OccupancyGrid, house: House, room: str, reach: np.ndarr
     `_ring_region`, kept only if every
     point has clearance >= level on a usable cell (`reach`) of the room."""
     region = _ring_region(house, room, cfg, max_length_m, level)
-    if region is None:
+    if region is None or region.exterior.length < cfg.min_ring_length_m:
         return None
     shape = region
     line = shape.exterior
@@ -464,7 +463,8 @@ def _plan_scan(house: House, grid: occ.OccupancyGrid, tour: list[str], visits: l
     in_room = np.where(grid.interior, grid.room_label, -1)
     start_cell = points[visits[0]][0]
     # segments: (kind, room scanned or None, loop centre or None, dense points or a spin)
-    # frame budget: a loop walks 1.05-1.2 laps at up to ring_speed_mps; ~6 s go to the way between rooms, ~30 % of the frames are kept spare (DFS backtracking, spins)
+    # frame budget: a loop walks 1-1.125 laps at up to ring_speed_mps; ~6 s go to the way between
+    # rooms, ~30 % of the frames are kept spare (DFS backtracking, spins)
     per_room_s = 0.7 * cfg.max_frames / cfg.fps / len(visits) - 6.0
     max_length = max(3.0, 0.9 * cfg.ring_speed_mps * per_room_s / (1.0 + cfg.ring_overlap + 0.06))
     loops = {}
