@@ -84,7 +84,7 @@ def _trajectory(path: Path, ids: np.ndarray) -> dict:
     inst = flat.field("instance_id").to_numpy()
     frac = flat.field("fraction").to_numpy()
     row = np.repeat(np.arange(n), lens)
-    keep = np.isin(inst, ids)  # objects, doors and windows of the scene (not walls, floors, ceilings)
+    keep = np.isin(inst, ids)  # the scene's objects (not doors, windows, walls, floors, ceilings)
     cover = np.bincount(row[keep], weights=frac[keep], minlength=n)
     shown = np.bincount(row[keep & (frac >= VISIBLE_FRACTION)], minlength=n)
     col = {k: t[k].to_numpy() for k in ("t_s", "x", "y", "z", "yaw_deg", "pitch_deg", "fx", "width")}
@@ -103,9 +103,9 @@ def corpus_stats(corpus: Path) -> dict:
     from builder.assets.categories import canonical, super_category
 
     corpus = Path(corpus)
-    houses = sorted(p for p in (corpus / "houses").glob("house_*") if (p / "scene.json").exists())
+    houses = sorted(p for p in (corpus / "houses").glob("house_*") if (p / "DONE").exists())  # finished houses only
     if not houses:
-        raise ValueError(f"{corpus}: no houses/*/scene.json (is this a corpus from `simsv generate`?)")
+        raise ValueError(f"{corpus}: no finished house (houses/*/DONE; is this a corpus from `simsv generate`?)")
     trajs, per_room, sizes, cats_per_house, fine_all, super_all = [], [], [], [], set(), set()
     for hdir in houses:
         scene = json.loads((hdir / "scene.json").read_text())
@@ -116,11 +116,11 @@ def corpus_stats(corpus: Path) -> dict:
         per_room += list(counts.values())
         sizes += [max(o["obb"]["size"]) for o in objs]
         fine = {canonical(o["category"]) for o in objs}
-        fine |= {canonical(o["category"]) for o in scene["doors"] + scene["windows"]}
         cats_per_house.append(len(fine))
+        fine |= {canonical(o["category"]) for o in scene["doors"] + scene["windows"]}  # VSI-Bench names doors and windows
         fine_all |= fine
         super_all |= {super_category(c) for c in fine}
-        ids = np.array([o["instance_id"] for o in objs + scene["doors"] + scene["windows"]], np.int64)
+        ids = np.array([o["instance_id"] for o in objs], np.int64)
         for tp in sorted(hdir.glob("traj_*/frames.parquet")):
             if (tp.parent / "DONE").exists():
                 trajs.append(_trajectory(tp, ids))

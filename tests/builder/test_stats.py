@@ -50,9 +50,13 @@ def corpus(tmp_path):
                     _obj(12, "cup", "r0", [0.08, 0.1, 0.08]), _obj(13, "television", "r1", [0.9, 0.25, 0.1])],
         "doors": [{"instance_id": 1, "category": "door"}], "windows": [],
     }
-    (hdir / "scene.json").write_text(json.dumps(scene))
+    (hdir / "scene.json").write_text(json.dumps(scene))  # the door counts for VSI-Bench names, not as an object
     _frames(hdir / "traj_00" / "frames.parquet")
     (hdir / "traj_00" / "DONE").write_text("{}")
+    (hdir / "DONE").write_text("{}")
+    unfinished = tmp_path / "houses" / "house_000001"  # a house still being built is not counted
+    unfinished.mkdir()
+    (unfinished / "scene.json").write_text(json.dumps({**scene, "objects": [_obj(20, "cup", "r0", [0.1] * 3)] * 5}))
     return tmp_path
 
 
@@ -63,12 +67,12 @@ def test_known_figures(corpus):
     assert s["pitch_std_deg_median"] == pytest.approx(round(float(__import__("numpy").std([-10, -10, -20, -20, -10])), 2))
     assert s["pure_rotation_share"] == 0.5  # 2 of 4 frame pairs turn without moving
     assert s["yaw_rate_p95_dps"] == pytest.approx(100.0)
-    assert s["objects_per_frame_median"] == 1.0  # shown per frame: 1, 0, 3, 0, 1
+    assert s["objects_per_frame_median"] == 1.0  # shown per frame: 1, 0, 2 (the door is no object), 0, 1
     assert s["frames_without_object_share"] == 0.4
-    assert s["blank_wall_share"] == 0.8  # covers 1.2, 0, 8, 0, 4.9 %
+    assert s["blank_wall_share"] == 0.8  # covers 1.2, 0, 6, 0, 4.9 %
     assert s["objects_per_room_median"] == 2.0  # 3 and 1
     assert s["small_object_share"] == 0.25  # the cup alone (0.1 m); the television is 0.9 m long
-    assert s["categories_per_house_median"] == 5.0
+    assert s["categories_per_house_median"] == 4.0
     assert sorted(s["vsi_categories"]) == ["chair", "cup", "door", "table", "tv"]
     assert s["vsi_categories_present"] == 5 and len(s["vsi_categories_missing"]) == 60
     met = s["goals_met"]
@@ -87,5 +91,5 @@ def test_cli_writes_json_and_refuses_an_empty_folder(corpus, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     r = subprocess.run([sys.executable, "-m", "builder", "stats", "--corpus", str(empty)], capture_output=True, text=True)
-    assert r.returncode == 2 and "scene.json" in r.stderr and r.stderr.count("\n") == 1
+    assert r.returncode == 2 and "no finished house" in r.stderr and r.stderr.count("\n") == 1
     assert not (empty / "stats.json").exists()
