@@ -2,7 +2,7 @@
 
 Gaze: at every frame a few headings around a base direction (the room's centre on a perimeter
 loop, the way ahead between rooms) are scored by the furniture each shows: every object of the
-camera's room inside the horizontal field of view adds its apparent size (visible extent over
+camera's room (between rooms: and of the room ahead) inside the horizontal field of view adds its apparent size (visible extent over
 distance squared, capped), discounted by how long it has already been in view, so the camera
 turns to what it has not filmed yet. Pitch aims at the score-weighted height of what is in view.
 Both are then made feasible: rate-clamped and smoothed by a centred moving average, whose
@@ -34,14 +34,16 @@ class ObjectField:
         # visible extent: the larger horizontal side times the height (m^2)
         self.extent = np.array([max(o.size[0], o.size[2]) * o.size[1] for o in objs], float)
 
-    def in_room(self, room: str | None) -> np.ndarray:
-        return np.flatnonzero(self.room == room) if room is not None else np.zeros(0, np.int64)
+    def in_rooms(self, rooms: tuple) -> np.ndarray:
+        """Objects of any of `rooms` (None entries name no room)."""
+        return np.flatnonzero(np.isin(self.room, [r for r in rooms if r is not None]))
 
 
 def choose_gaze(field: ObjectField, x: np.ndarray, z: np.ndarray, cam_y: np.ndarray, base_deg: np.ndarray,
                 reach_deg: np.ndarray, room: list, hfov_deg: float, fps: float, memory_s: float,
                 inward_weight: float, pitch_rest_deg: float) -> tuple[np.ndarray, np.ndarray]:
-    """Desired (yaw, pitch) per frame, in degrees; yaw unwrapped along the frames."""
+    """Desired (yaw, pitch) per frame, in degrees; yaw unwrapped along the frames. `room[k]`:
+    the rooms whose furniture frame k may look at (the camera's, and between rooms the one ahead)."""
     n = len(x)
     offsets = np.linspace(-1.0, 1.0, 9)
     half = 0.5 * hfov_deg - 5.0  # an object must be well inside the frame to count
@@ -50,7 +52,7 @@ def choose_gaze(field: ObjectField, x: np.ndarray, z: np.ndarray, cam_y: np.ndar
     prev = float(base_deg[0]) if n else 0.0
     for k in range(n):
         cand = base_deg[k] + reach_deg[k] * offsets
-        idx = field.in_room(room[k])
+        idx = field.in_rooms(room[k])
         score = inward_weight * np.cos(np.radians(cand - base_deg[k]))
         best, aim = 0, None
         if len(idx):

@@ -72,9 +72,9 @@ class PlannerConfig:
     ring_speed_mps: float = 0.55  # speed limit (m/s) on a loop: filming walks slower than passing through
     gaze_taper: float = 0.15  # over this fraction of a loop at each end the gaze is pulled to the centre (sweep kept whole)
     min_ring_length_m: float = 2.0  # smaller loops: spin in place instead
-    gaze_offsets_deg: float = 45.0  # gaze searched within this many deg of the loop's centre (between rooms: half)
+    gaze_offsets_deg: float = 45.0  # gaze searched within this many deg of the loop's centre (between rooms: of the way ahead)
     gaze_memory_s: float = 3.0  # an object in view this long counts half as much as an unseen one
-    gaze_inward_weight: float = 0.15  # preference for the loop's centre, against one unseen object filling the view
+    gaze_inward_weight: float = 0.05  # preference for the loop's centre, against one unseen object filling the view
     pitch_rest_deg: float = -10.0  # pitch when nothing in particular is looked at
     pitch_range_deg: tuple[float, float] = (-38.0, 8.0)  # pitch stays within this range
     max_pitch_speed_dps: float = 20.0  # pitch rate limit (deg/s)
@@ -511,7 +511,9 @@ def _plan_scan(house: House, grid: occ.OccupancyGrid, tour: list[str], visits: l
                     pts, first = pts[::-1], n - 1 - first
                     loops[room] = (pts, centre)
             lap = n + int(math.ceil(cfg.ring_overlap * n))
-            if k + 1 < len(visits):  # go on round until nearest the next room (at most an eighth of a lap more)
+            if k + 1 == len(visits):  # the last room: a little more, as smoothing holds the final gaze back
+                lap += int(math.ceil(0.1 * n))
+            else:  # go on round until nearest the next room (at most an eighth of a lap more)
                 nx, nz = grid.cell_to_world(*points[visits[k + 1]][0])
                 ahead = pts[(first + lap + np.arange(n // 8 + 1)) % n]
                 lap += int(np.argmin(np.hypot(ahead[:, 0] - nx, ahead[:, 1] - nz)))
@@ -559,7 +561,8 @@ def _plan_scan(house: House, grid: occ.OccupancyGrid, tour: list[str], visits: l
             break
         if kind == "spin":
             (x, z), level = data
-            knots = _rotation(float(x), float(z), 0.0, cfg.scan_turn_deg, cfg)
+            # a little past the full circle: smoothing the gaze at its ends (gaze.smooth_angles) keeps the whole sweep
+            knots = _rotation(float(x), float(z), 0.0, cfg.scan_turn_deg + 30.0, cfg)
             fx, fz, fy = _frames(knots, cfg.fps)
             spins.append((max(len(xs) - 1, 0), fy))
             add(fx, fz, np.zeros_like(fx), "scan", None, room, level)
@@ -611,7 +614,10 @@ def _plan_scan(house: House, grid: occ.OccupancyGrid, tour: list[str], visits: l
         elif not on_loop[i]:
             continue
         base[i] = float(_heading_deg(np.array([c[0] - x[i], c[1] - z[i]])))
-    reach = np.where(on_loop, cfg.gaze_offsets_deg, 0.5 * cfg.gaze_offsets_deg)
+    reach = np.full(n, cfg.gaze_offsets_deg)
+    # between rooms, furniture of the room ahead counts too (seen through the door)
+    rooms_seen = [(room_of[i], centres[i][0]) if centres[i] is not None and not on_loop[i] else (room_of[i],)
+                  for i in range(n)]
     for sc in scans:  # loops look at their centre at both ends, so the loop's sweep is kept whole
         a, b = sc.start_frame, min(sc.end_frame, n - 1)
         if b > a and on_loop[a + 1]:
@@ -619,7 +625,7 @@ def _plan_scan(house: House, grid: occ.OccupancyGrid, tour: list[str], visits: l
             reach[a: b + 1] *= np.clip(np.minimum(u, 1 - u) / cfg.gaze_taper, 0.0, 1.0)
     cam_y = np.full(n, cfg.camera_height_m)
     field = gaze.ObjectField(house)
-    want_yaw, want_pitch = gaze.choose_gaze(field, x, z, cam_y, base, reach, room_of, cfg.hfov_deg, cfg.fps,
+    want_yaw, want_pitch = gaze.choose_gaze(field, x, z, cam_y, base, reach, rooms_seen, cfg.hfov_deg, cfg.fps,
                                             cfg.gaze_memory_s, cfg.gaze_inward_weight, cfg.pitch_rest_deg)
     for s0, fy in spins:  # a spin turns the full circle whatever it sees
         m = min(len(fy), n - s0)
