@@ -133,7 +133,7 @@ def draw_camera(profile: str, width: int, height: int, vfov_deg: float, rng: np.
     if profile == "handheld":
         hfov = float(rng.uniform(*HANDHELD_HFOV_DEG))
         h = float(rng.uniform(*HANDHELD_HEIGHT_M))
-        return TrajectoryCamera(profile, intrinsics_from_hfov(width, height, hfov), h, -10.0)
+        return TrajectoryCamera(profile, intrinsics_from_hfov(width, height, hfov), h, -12.0)
     if profile == "paper":
         vfov = vfov_deg + float(rng.choice(PAPER_VFOV_NOISE_DEG))
         pitch = PAPER_PITCH_DEG + float(rng.choice(PAPER_PITCH_NOISE_DEG))

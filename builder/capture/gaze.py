@@ -2,9 +2,10 @@
 
 Gaze: at every frame a few headings around a base direction (the room's centre on a perimeter
 loop, the way ahead between rooms) are scored by the furniture each shows: every object of the
-camera's room (between rooms: and of the room ahead) inside the horizontal field of view adds its apparent size (visible extent over
-distance squared, capped), discounted by how long it has already been in view, so the camera
-turns to what it has not filmed yet. Pitch aims at the score-weighted height of what is in view.
+camera's room (between rooms: and of the room ahead) inside the horizontal field of view adds its
+apparent size (visible extent over distance squared, capped so that several things beat one big
+one), discounted by how long it has already been in view, so the camera turns to what it has not
+filmed yet. Pitch aims a little below the score-weighted height of what is in view.
 Both are then made feasible: rate-clamped and smoothed by a centred moving average, whose
 window is long enough to keep frame-to-frame rate changes within the acceleration limit (see
 `smooth_angles`). Height bobs with the steps; roll is a slow sum of random sinusoids.
@@ -17,6 +18,10 @@ import math
 import numpy as np
 
 from builder.houses.spec import House
+
+
+SIZE_CAP = 0.05  # sr: ~6 % of a 66 x 40 deg view
+PITCH_BIAS_DEG = -6.0  # aim a little below what is looked at: people film furniture from above, floor in view
 
 
 def wrap(a):
@@ -59,7 +64,9 @@ def choose_gaze(field: ObjectField, x: np.ndarray, z: np.ndarray, cam_y: np.ndar
             dx, dz = field.xz[idx, 0] - x[k], field.xz[idx, 1] - z[k]
             dist = np.maximum(np.hypot(dx, dz), 0.4)
             bearing = np.degrees(np.arctan2(dx, dz))
-            size = np.minimum(field.extent[idx] / dist**2, 1.0)  # ~ fraction of the view, capped
+            # apparent size (solid angle, sr), capped at SIZE_CAP: past ~6 % of the view an object counts
+            # as one, so a view of three things beats one of a single big painting on a wall
+            size = np.minimum(field.extent[idx] / dist**2, SIZE_CAP) / SIZE_CAP
             fresh = 1.0 / (1.0 + seen[idx] / (memory_s * fps))
             inside = np.abs(wrap(bearing[None, :] - cand[:, None])) < half  # (candidates, objects)
             score = score + inside @ (size * fresh)
@@ -69,7 +76,7 @@ def choose_gaze(field: ObjectField, x: np.ndarray, z: np.ndarray, cam_y: np.ndar
             if show.any():
                 wts = size[show] * fresh[show]
                 elev = np.degrees(np.arctan2(field.y[idx][show] - cam_y[k], dist[show]))
-                aim = float(np.sum(wts * elev) / np.sum(wts))
+                aim = float(np.sum(wts * elev) / np.sum(wts)) + PITCH_BIAS_DEG
         else:
             best = int(np.argmax(score))
         g = float(cand[best])

@@ -74,8 +74,8 @@ class PlannerConfig:
     min_ring_length_m: float = 2.0  # smaller loops: spin in place instead
     gaze_offsets_deg: float = 45.0  # gaze searched within this many deg of the loop's centre (between rooms: of the way ahead)
     gaze_memory_s: float = 3.0  # an object in view this long counts half as much as an unseen one
-    gaze_inward_weight: float = 0.05  # preference for the loop's centre, against one unseen object filling the view
-    pitch_rest_deg: float = -10.0  # pitch when nothing in particular is looked at
+    gaze_inward_weight: float = 0.1  # preference for the loop's centre, against one unseen object in view
+    pitch_rest_deg: float = -12.0  # pitch when nothing in particular is looked at
     pitch_range_deg: tuple[float, float] = (-38.0, 8.0)  # pitch stays within this range
     max_pitch_speed_dps: float = 20.0  # pitch rate limit (deg/s)
     bob_m: float = 0.0  # vertical walking bob (m, amplitude at full speed)
