@@ -10,9 +10,9 @@ from pathlib import Path
 
 def bench_capture(capture, seed: int = 0, frames: int = 300) -> str:
     from builder.assets.catalog import default_catalog
-    from builder.capture.camera import Intrinsics, cam_to_world
+    from builder.capture.camera import camera_rng, cam_to_world, draw_camera
     from builder.capture.occupancy import build_occupancy
-    from builder.capture.planner import PlannerConfig, pick_start_rooms, plan_walkthrough
+    from builder.capture.planner import pick_start_rooms, plan_walkthrough, planner_config_for
     from builder.capture.walkthrough import capture_walkthrough
     from builder.houses.generate import generate_house
     from builder.pipeline import start_rooms_rng, trajectory_rng
@@ -21,17 +21,18 @@ def bench_capture(capture, seed: int = 0, frames: int = 300) -> str:
 
     catalog = default_catalog()
     house = generate_house(0, seed, catalog)
-    K = Intrinsics(capture.width, capture.height, capture.vfov_deg)
+    cam = draw_camera(capture.camera, capture.width, capture.height, capture.vfov_deg, camera_rng(seed, 0, 0))
+    K = cam.intrinsics
     renderer = Renderer(K)
     renderer.load(build_drawables(house, catalog.load_mesh))
     start = pick_start_rooms(house, 1, start_rooms_rng(seed, 0))[0]
-    poses = plan_walkthrough(house, start, trajectory_rng(seed, 0, 0), PlannerConfig(fps=capture.fps))[:frames]
+    poses = plan_walkthrough(house, start, trajectory_rng(seed, 0, 0), planner_config_for(cam, capture.fps))[:frames]
     stats = renderer.stats
-    renderer.render(cam_to_world((poses[0].x, poses[0].y, poses[0].z), poses[0].yaw_deg, poses[0].pitch_deg))  # warm-up
+    renderer.render(cam_to_world((poses[0].x, poses[0].y, poses[0].z), poses[0].yaw_deg, poses[0].pitch_deg, poses[0].roll_deg))  # warm-up
 
     t0 = time.perf_counter()
     for p in poses:
-        renderer.render(cam_to_world((p.x, p.y, p.z), p.yaw_deg, p.pitch_deg))
+        renderer.render(cam_to_world((p.x, p.y, p.z), p.yaw_deg, p.pitch_deg, p.roll_deg))
     render_fps = len(poses) / (time.perf_counter() - t0)
 
     grid = build_occupancy(house)
@@ -41,7 +42,7 @@ def bench_capture(capture, seed: int = 0, frames: int = 300) -> str:
         e2e_fps = len(poses) / (time.perf_counter() - t0)
     return (
         f"bench capture: {house.id}, {len(house.rooms)} rooms, {len(house.objects)} objects, "
-        f"{stats.get('triangles', '?')} triangles, {capture.width}x{capture.height}, {len(poses)} frames on "
+        f"{stats.get('triangles', '?')} triangles, {capture.width}x{capture.height}, {capture.camera} camera, {len(poses)} frames on "
         f"{renderer.renderer_string}\n"
         f"  render only : {render_fps:6.1f} fps\n"
         f"  end to end  : {e2e_fps:6.1f} fps (render + annotate + encode + masks + table)\n"

@@ -20,6 +20,7 @@ class Preset:
     width: int = 680
     height: int = 384
     mix_size: int | None = None  # train records of each weighted mix (None: as many as fit)
+    camera: str = "handheld"  # camera profile (docs/realism.md: handheld films like the benchmark's real scans)
     note: str = ""
 
 
@@ -38,6 +39,7 @@ def build(preset: str, out: Path, seed: int = 0, workers: int = 1, show_progress
     from builder.pipeline import generate
     from builder.qa.config import QAConfig
     from builder.qa.run import generate_corpus_qa, write_mixes
+    from builder.stats import write_stats
     from simsv_vsi.export import EXPORTED_MIXES, export_folder
 
     if preset not in PRESETS:
@@ -46,12 +48,14 @@ def build(preset: str, out: Path, seed: int = 0, workers: int = 1, show_progress
     out = Path(out)
     corpus, folder = out / "corpus", out / "sims-vsi"
     cfg = BuildConfig(houses=p.houses, seed=seed,
-                      capture=CaptureConfig(width=p.width, height=p.height, trajectories_per_house=p.trajectories))
+                      capture=CaptureConfig(width=p.width, height=p.height, trajectories_per_house=p.trajectories,
+                                            camera=p.camera))
     gen = generate(cfg, corpus, show_progress=show_progress, ray_address=ray_address)
     if gen.failed and not (gen.built or gen.skipped):
         raise RuntimeError(f"{corpus}: no house could be built (see {corpus / 'failures'})")
     qa = generate_corpus_qa(corpus, QAConfig(seed=seed), show_progress=show_progress, workers=workers)
     write_mixes(corpus, list(EXPORTED_MIXES), p.mix_size, seed)
+    write_stats(corpus)  # for the dataset card
     export_folder(corpus, folder)
     return summary(folder, qa.records)
 

@@ -2,6 +2,7 @@
 
   simsv generate --houses 4 --seed 0 --out ./corpus [--shard 0/2]
   simsv look --corpus ./corpus --house 0 --out ./look
+  simsv stats --corpus ./corpus              # camera, coverage and furnishing figures beside real scan video
   simsv build --preset demo --out ./sims-vsi-demo   # everything below, then load_dataset
   simsv qa --corpus ./corpus                 # question-answer records (+ room clip videos)
   simsv mix --corpus ./corpus --mix 3q --size 25000
@@ -22,12 +23,19 @@ from builder import cli_types as T
 
 
 def _add_capture_args(p: argparse.ArgumentParser) -> None:
+    from builder.capture.camera import CAMERA_PROFILES
     from builder.config import CaptureConfig
 
     d = CaptureConfig()
     p.add_argument("--width", type=T.WIDTH, default=d.width, help="frame width in pixels (even, 16..4096)")
     p.add_argument("--height", type=T.HEIGHT, default=d.height, help="frame height in pixels (even, 16..4096)")
-    p.add_argument("--vfov", type=T.VFOV, default=d.vfov_deg, help="vertical field of view in degrees (1..170)")
+    p.add_argument("--camera", choices=CAMERA_PROFILES, default="handheld",
+                   help="camera profile (docs/realism.md): handheld (a person filming; FOV, height, pitch and roll "
+                        "drawn per trajectory, perimeter loops), paper (SIMS-V's AI2-THOR camera, room-centre spins), "
+                        "fixed (builds made before profiles)")
+    p.add_argument("--vfov", type=T.VFOV, default=None,
+                   help=f"vertical field of view in degrees (1..170) of the fixed camera, mean of the paper camera's "
+                        f"(default {d.vfov_deg}); handheld draws its own")
     p.add_argument("--fps", type=T.FPS, default=d.fps, help="video frame rate (1..120)")
     p.add_argument("--trajectories", type=T.TRAJECTORIES, default=d.trajectories_per_house,
                    help="walkthroughs per house (1..100)")
@@ -36,8 +44,12 @@ def _add_capture_args(p: argparse.ArgumentParser) -> None:
 def _capture_config(a):
     from builder.config import CaptureConfig
 
-    return CaptureConfig(width=a.width, height=a.height, vfov_deg=a.vfov, fps=a.fps, trajectories_per_house=a.trajectories,
-                         backend=getattr(a, "backend", "embedded"))
+    if a.vfov is not None and a.camera == "handheld":
+        raise ValueError("--vfov applies to --camera paper or fixed; the handheld camera draws its field of view per "
+                         "trajectory (horizontal 55-72 deg)")
+    return CaptureConfig(width=a.width, height=a.height, vfov_deg=CaptureConfig.vfov_deg if a.vfov is None else a.vfov,
+                         fps=a.fps, trajectories_per_house=a.trajectories, backend=getattr(a, "backend", "embedded"),
+                         camera=a.camera)
 
 
 def cmd_generate(a) -> int:
@@ -70,6 +82,16 @@ def cmd_look(a) -> int:
 
     for path in look(Path(a.corpus), a.house, Path(a.out), a.trajectory, a.frames):
         print(path)
+    return 0
+
+
+def cmd_stats(a) -> int:
+    import json
+
+    from builder.stats import stats_text, write_stats
+
+    stats = write_stats(Path(a.corpus))
+    print(json.dumps(stats, indent=1, sort_keys=True) if a.json else stats_text(stats))
     return 0
 
 
@@ -154,7 +176,8 @@ def cmd_build(a) -> int:
     from builder.build import build
 
     print(build(a.preset, Path(a.out), seed=a.seed, workers=a.workers, show_progress=not a.quiet, ray_address=a.ray,
-                houses=a.houses, trajectories=a.trajectories, width=a.width, height=a.height, mix_size=a.size))
+                houses=a.houses, trajectories=a.trajectories, width=a.width, height=a.height, mix_size=a.size,
+                camera=a.camera))
     return 0
 
 
@@ -240,6 +263,12 @@ def make_parser() -> argparse.ArgumentParser:
     lk.add_argument("--out", default="look", help="folder for the PNGs")
     lk.set_defaults(func=cmd_look)
 
+    st = sub.add_parser("stats", help="how a corpus looks beside real scan video: camera, frame coverage, "
+                                      "furnishing, VSI-Bench categories (also DIR/stats.json, for the dataset card)")
+    st.add_argument("--corpus", required=True, help="a folder written by `simsv generate`")
+    st.add_argument("--json", action="store_true", help="print the JSON instead of the table")
+    st.set_defaults(func=cmd_stats)
+
     b = sub.add_parser("bench", help="benchmarks (print figures, assert nothing)")
     bs = b.add_subparsers(dest="what", required=True)
     bc = bs.add_parser("capture", help="render-only vs end-to-end capture fps for one realistic house")
@@ -317,6 +346,7 @@ def make_parser() -> argparse.ArgumentParser:
     bu.add_argument("--trajectories", type=T.TRAJECTORIES, help="override walkthroughs per house")
     bu.add_argument("--width", type=T.WIDTH, help="override the frame width")
     bu.add_argument("--height", type=T.HEIGHT, help="override the frame height")
+    bu.add_argument("--camera", choices=("handheld", "paper"), help="override the preset's camera profile (docs/realism.md)")
     bu.add_argument("--size", type=T.POSITIVE, help="override the train size of each weighted mix")
     bu.add_argument("--quiet", action="store_true", help="no progress bars")
     bu.set_defaults(func=cmd_build)

@@ -14,7 +14,8 @@ class CaptureConfig:
     # frame size in pixels (the SIMS-V paper's videos are 680x384)
     width: int = 680
     height: int = 384
-    # vertical field of view in degrees (AI2-THOR's navigation camera in SIMS-V: 59)
+    # vertical field of view in degrees (AI2-THOR's navigation camera in SIMS-V: 59); the
+    # "fixed" camera's FOV and the "paper" camera's mean FOV; "handheld" draws its own
     vfov_deg: float = 59.0
     # video frame rate; poses are planned at this rate, one rendered frame per pose
     fps: int = 10
@@ -22,6 +23,10 @@ class CaptureConfig:
     trajectories_per_house: int = 2
     # what draws the frames: "embedded" (our renderer) or "ai2thor" (render/backend.py)
     backend: str = "embedded"
+    # camera profile (capture/camera.py, docs/realism.md): "handheld", "paper", or "fixed", the
+    # camera of builds made before profiles existed (so their build_config.json, which has no
+    # `camera`, resumes with the camera it was built with); the CLI and presets default to handheld
+    camera: str = "fixed"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class BuildConfig:
             del d["procthor"]
         if d["capture"]["backend"] == "embedded":
             del d["capture"]["backend"]
+        if d["capture"]["camera"] == "fixed":
+            del d["capture"]["camera"]
         return d
 
     @classmethod

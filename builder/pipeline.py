@@ -142,7 +142,8 @@ class HouseBuilder:
     def build(self, index: int, progress=None) -> dict:
         """Generate, capture and mark house `index` done; returns its summary."""
         from builder.capture.occupancy import build_occupancy
-        from builder.capture.planner import PlannerConfig, pick_start_rooms, plan_walkthrough
+        from builder.capture.camera import camera_rng, draw_camera
+        from builder.capture.planner import pick_start_rooms, plan_walkthrough, planner_config_for
         from builder.capture.walkthrough import capture_walkthrough
         from builder.houses.generate import generate_house
         from builder.houses.metadata import scene_metadata
@@ -164,15 +165,18 @@ class HouseBuilder:
         self.backend.load_house(house)
         grid = build_occupancy(house)
         c = self.cfg.capture
-        planner_cfg = PlannerConfig(fps=c.fps)
         starts = pick_start_rooms(house, c.trajectories_per_house, start_rooms_rng(self.cfg.seed, index))
         trajectories = []
         for k, start in enumerate(starts):
             tdir = hdir / f"traj_{k:02d}"
             done = tdir / "DONE"
             if not done.exists():
-                poses = plan_walkthrough(house, start, trajectory_rng(self.cfg.seed, index, k), planner_cfg)
-                capture_walkthrough(self.backend, poses, self.intrinsics, c.fps, tdir, grid.room_at, progress)
+                cam = draw_camera(c.camera, c.width, c.height, c.vfov_deg, camera_rng(self.cfg.seed, index, k))
+                # AI2-THOR's third-party camera takes no roll (render/thor_backend.thor_camera): none planned for it
+                no_roll = {"roll_std_deg": 0.0} if c.backend == "ai2thor" else {}
+                poses = plan_walkthrough(house, start, trajectory_rng(self.cfg.seed, index, k),
+                                         planner_config_for(cam, c.fps, **no_roll))
+                capture_walkthrough(self.backend, poses, cam.intrinsics, c.fps, tdir, grid.room_at, progress)
             trajectories.append({"trajectory": tdir.name, "start_room": start, **read_json(done)})
         summary = {
             "house_id": house.id, "rooms": len(house.rooms), "objects": len(house.objects), "trajectories": trajectories,

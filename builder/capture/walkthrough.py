@@ -35,6 +35,7 @@ FRAMES_SCHEMA = pa.schema(
         ("z", pa.float64()),
         ("yaw_deg", pa.float64()),
         ("pitch_deg", pa.float64()),
+        ("roll_deg", pa.float64()),
         ("cam_to_world", pa.list_(pa.float64(), 16)),
         ("fx", pa.float64()),
         ("fy", pa.float64()),
@@ -68,6 +69,7 @@ def capture_walkthrough(renderer, poses, intrinsics: Intrinsics, fps: int, out_d
     `room_at(x, z)` names the room containing a point (or None)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    use_intrinsics(renderer, intrinsics)
     for stale in out_dir.glob(".*.tmp"):
         stale.unlink()  # left by a killed run
     tmp = {name: out_dir / f".{name}.tmp" for name in OUTPUT_FILES}
@@ -96,7 +98,7 @@ def capture_walkthrough(renderer, poses, intrinsics: Intrinsics, fps: int, out_d
 def _render_into(renderer, poses, intrinsics, video, masks, rows, rgb_digest, room_at, progress) -> None:
     try:
         for i, pose in enumerate(poses):
-            c2w = cam_to_world((pose.x, pose.y, pose.z), pose.yaw_deg, pose.pitch_deg)
+            c2w = cam_to_world((pose.x, pose.y, pose.z), pose.yaw_deg, pose.pitch_deg, getattr(pose, "roll_deg", 0.0))
             frame = renderer.render(c2w)
             rgb_digest.update(frame.rgb)
             video.write(frame.rgb)
@@ -121,11 +123,25 @@ def _close_all(*writers) -> None:
         raise error
 
 
+def use_intrinsics(renderer, intrinsics: Intrinsics) -> None:
+    """Point the renderer at this trajectory's intrinsics (frame size fixed, FOV per trajectory).
+    Both backends and the bare Renderer read `intrinsics` at every frame; the embedded backend
+    keeps its Renderer as `.renderer`."""
+    target = getattr(renderer, "renderer", renderer)
+    have = getattr(target, "intrinsics", None)
+    if have is None:
+        raise TypeError(f"{type(renderer).__name__} holds no intrinsics to set")
+    if (have.width, have.height) != (intrinsics.width, intrinsics.height):
+        raise ValueError(f"frame size {intrinsics.width}x{intrinsics.height} differs from the renderer's {have.width}x{have.height}")
+    target.intrinsics = intrinsics
+
+
 def _append_row(rows, i, pose, c2w, K: Intrinsics, room_id, visible) -> None:
     rows["frame_index"].append(i)
     rows["t_s"].append(round(pose.t_s, 6))
     for k in ("x", "y", "z", "yaw_deg", "pitch_deg"):
         rows[k].append(float(getattr(pose, k)))
+    rows["roll_deg"].append(float(getattr(pose, "roll_deg", 0.0)))
     rows["cam_to_world"].append(np.asarray(c2w, dtype=np.float64).ravel().tolist())
     rows["fx"].append(K.fx)
     rows["fy"].append(K.fy)

@@ -15,6 +15,9 @@ def test_build_from_nothing_and_rerun(tmp_path):
     out = simsv(*args)
     assert 'load_dataset("' in out and "3q" in out and "QA records" in out
     readme = tmp_path / "sims-vsi" / "README.md"
+    card = readme.read_text()  # the preset's camera and the corpus's `simsv stats` figures are in the card
+    assert "| camera | handheld:" in card and "--camera handheld" in card
+    assert "| objects covering >= 0.5 % of the image per frame, median |" in card
     before = hashlib.sha256(readme.read_bytes()).hexdigest()
     again = simsv(*args)  # every stage resumes: nothing to redo, same folder
     assert again.splitlines()[0] == out.splitlines()[0]

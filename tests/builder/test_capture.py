@@ -3,6 +3,7 @@ rerun, and a run killed with SIGKILL resumes to the same bytes as an uninterrupt
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -63,6 +64,15 @@ def test_outputs_complete_and_consistent(corpus):
         assert listed == dict(zip(ids.tolist(), counts.tolist()))  # annotations match the stored mask
         assert set(listed) <= known  # every visible id names an object of the scene
     assert (corpus / "ATTRIBUTION.md").exists()
+    # the default (handheld) camera: one FOV per trajectory in 55-72 deg, height 1.3-1.7 m, pitch and roll that vary
+    hfov = {round(math.degrees(2 * math.atan(w / (2 * fx))), 6) for w, fx in zip(table["width"], table["fx"])}
+    assert len(hfov) == 1 and 55.0 <= hfov.pop() <= 72.0
+    assert 1.28 <= min(table["y"]) and max(table["y"]) <= 1.72 and np.std(table["pitch_deg"]) > 1.0
+    assert 0 < np.std(table["roll_deg"]) < 3.0
+    c2w = np.array(table["cam_to_world"][n // 2]).reshape(4, 4)  # the stored matrix carries the roll
+    assert math.degrees(math.asin(-c2w[1, 0] / math.cos(math.radians(table["pitch_deg"][n // 2])))) == pytest.approx(
+        table["roll_deg"][n // 2], abs=1e-6)
+    assert json.loads((corpus / "build_config.json").read_text())["capture"]["camera"] == "handheld"
 
 
 def test_rgb_digest_is_the_frames_rendered_again_from_the_stored_poses(corpus, tmp_path):
@@ -77,9 +87,10 @@ def test_rgb_digest_is_the_frames_rendered_again_from_the_stored_poses(corpus, t
 
     hdir = corpus / "houses" / "house_000000"
     rows = pq.read_table(hdir / "traj_00" / "frames.parquet").slice(0, 24).to_pylist()  # a short walkthrough
-    poses = [SimpleNamespace(**{k: r[k] for k in ("t_s", "x", "y", "z", "yaw_deg", "pitch_deg")}) for r in rows]
+    poses = [SimpleNamespace(**{k: r[k] for k in ("t_s", "x", "y", "z", "yaw_deg", "pitch_deg", "roll_deg")}) for r in rows]
     drawables = build_drawables(House.load(hdir / "house.json"), default_catalog().load_mesh)
-    K = Intrinsics(128, 72, 59.0)
+    # the trajectory's own intrinsics, as stored (the handheld camera draws them per trajectory)
+    K = Intrinsics(rows[0]["width"], rows[0]["height"], math.degrees(2 * math.atan(rows[0]["height"] / (2 * rows[0]["fy"]))))
     with Renderer(K) as r:
         r.load(drawables)
         done = capture_walkthrough(r, poses, K, 10, tmp_path / "traj", lambda x, z: None)

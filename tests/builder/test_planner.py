@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -99,7 +100,11 @@ def _check_motion(poses: list[Pose], house: House, cfg: PlannerConfig = CFG, cle
     assert np.abs(np.diff(step)).max() * cfg.fps**2 <= 1.01 * cfg.max_linear_accel_mps2
     assert np.abs(np.diff(_yaw_steps(poses))).max() * cfg.fps**2 <= 1.01 * cfg.max_angular_accel_dps2
     assert all(abs(p.t_s - i / cfg.fps) < 1e-9 for i, p in enumerate(poses))
-    assert all(p.y == cfg.camera_height_m and p.pitch_deg == cfg.pitch_deg for p in poses)
+    if cfg.style == "spin":
+        assert all(p.y == cfg.camera_height_m and p.pitch_deg == cfg.pitch_deg and p.roll_deg == 0.0 for p in poses)
+    else:  # handheld: height bobs by at most bob_m, pitch stays in its range
+        assert all(abs(p.y - cfg.camera_height_m) <= cfg.bob_m + TOL for p in poses)
+        assert all(cfg.pitch_range_deg[0] - TOL <= p.pitch_deg <= cfg.pitch_range_deg[1] + TOL for p in poses)
     grid = build_occupancy(house)
     clr = grid.clearance_at(xz[:, 0], xz[:, 1])
     need = (cfg.clearance_m if clearance is None else clearance) - grid.cell_m
@@ -246,3 +251,111 @@ def test_cramped_start_room_and_doorless_room():
     assert plan.rooms_scanned == ["a"] and set(plan.rooms_skipped) == {"closet", "island"}
     assert "doors" in plan.rooms_skipped["island"]
     assert pick_start_rooms(house, 1, np.random.default_rng(0)) != ["island"]
+
+
+# ---- the "scan" style (handheld camera) ----------------------------------------------------------
+
+from builder.capture.camera import TrajectoryCamera, draw_camera, intrinsics_from_hfov  # noqa: E402
+from builder.capture.planner import planner_config_for  # noqa: E402
+from builder.qa.view import room_clip_ranges  # noqa: E402
+
+HANDHELD = planner_config_for(TrajectoryCamera("handheld", intrinsics_from_hfov(680, 384, 62.0), 1.45, -10.0), 10)
+
+
+def _room_sweeps(poses) -> dict[str, float]:
+    """Yaw span (deg) of each room's longest run of frames, as QA's room clips measure it."""
+    rooms = np.array([p.room_id for p in poses], dtype=object)
+    yaw = np.array([p.yaw_deg for p in poses])
+    return {room: float(np.degrees(np.ptp(np.unwrap(np.radians(yaw[a:b]))))) for room, a, b in room_clip_ranges(rooms, yaw, 0.0)}
+
+
+def _pure_rotation_share(poses, fps=10.0) -> float:
+    xz = np.array([(p.x, p.z) for p in poses])
+    speed = np.linalg.norm(np.diff(xz, axis=0), axis=1) * fps
+    rate = np.abs(_yaw_steps(poses)) * fps
+    return float(np.mean((speed < 0.05) & (rate > 5.0)))
+
+
+@pytest.mark.parametrize("house_fn, start", [(row_house, "a"), (l_house, "east"), (l_house, "north")])
+def test_scan_style_walks_every_room_and_sweeps_it(house_fn, start):
+    house = house_fn()
+    plan = plan_walkthrough_detailed(house, start, np.random.default_rng(2), HANDHELD)
+    assert plan.rooms_scanned == plan.tour and not plan.truncated and plan.poses[0].room_id == start
+    _check_motion(plan.poses, house, HANDHELD)
+    sweeps = _room_sweeps(plan.poses)
+    assert set(sweeps) == set(plan.tour) and min(sweeps.values()) >= 350.0, sweeps  # every room keeps its room clip
+    # a walk, not spins: few frames only turn on the spot; yaw within the handheld limit
+    assert _pure_rotation_share(plan.poses) <= 0.15
+    assert np.abs(_yaw_steps(plan.poses)).max() * 10 <= HANDHELD.max_angular_speed_dps + TOL <= 40.0
+    # the camera walks round each room rather than standing in it
+    for s in plan.scans:
+        xz = np.array([(p.x, p.z) for p in plan.poses[s.start_frame : s.end_frame + 1]])
+        assert np.ptp(xz[:, 0]) > 0.5 and np.ptp(xz[:, 1]) > 0.5
+
+
+def test_scan_style_looks_at_furniture_and_varies_pitch():
+    house = l_house()
+    plan = plan_walkthrough_detailed(house, "east", np.random.default_rng(0), HANDHELD)
+    pitch = np.array([p.pitch_deg for p in plan.poses])
+    assert pitch.std() >= 5.0  # pitch follows what is looked at (the bed, the sofa, the low table)
+    # gaze is drawn to furniture: in the furnished east room, the sofa and table are in the field of
+    # view more often than a gaze fixed on the loop's centre would have them
+    roll = np.array([p.roll_deg for p in plan.poses])
+    assert 0.2 < roll.std() < 2.0 and np.abs(roll).max() < 5.0
+    heights = np.array([p.y for p in plan.poses])
+    assert np.ptp(heights) > 0.005  # the walking bob
+
+
+def test_scan_style_deterministic_and_limits():
+    house = l_house()
+    a = plan_walkthrough(house, "hall", np.random.default_rng(5), HANDHELD)
+    b = plan_walkthrough(house, "hall", np.random.default_rng(5), HANDHELD)
+    c = plan_walkthrough(house, "hall", np.random.default_rng(6), HANDHELD)
+    assert a == b and a != c
+    short = replace(HANDHELD, max_frames=150)
+    plan = plan_walkthrough_detailed(house, "hall", np.random.default_rng(0), short)
+    assert len(plan.poses) == 150 and plan.truncated
+    one_room = make_house([("a", rect(0, 0, 3, 3))], [])
+    plan = plan_walkthrough_detailed(one_room, "a", np.random.default_rng(0), HANDHELD)
+    assert len(plan.poses) >= HANDHELD.min_frames
+    _check_motion(plan.poses, one_room, HANDHELD)
+    # a room too cramped for a loop is scanned by a spin in place
+    closet = make_house([("a", rect(0, 0, 4, 4)), ("b", rect(4, 0, 5.6, 1.6))], [("a", "b", (4, 0.8), 0.9)])
+    plan = plan_walkthrough_detailed(closet, "a", np.random.default_rng(0), HANDHELD)
+    assert plan.rooms_scanned == ["a", "b"]
+    _check_motion(plan.poses, closet, HANDHELD)
+    assert min(_room_sweeps(plan.poses).values()) >= 350.0
+
+
+@pytest.mark.parametrize("index", [0, 3])
+def test_scan_style_generated_house(fake_catalog, index):
+    from builder.houses.generate import generate_house
+
+    house = generate_house(index, 11, fake_catalog)
+    start = pick_start_rooms(house, 1, np.random.default_rng(index))[0]
+    plan = plan_walkthrough_detailed(house, start, np.random.default_rng(0), HANDHELD)
+    _check_motion(plan.poses, house, HANDHELD, clearance=min(s.clearance_m for s in plan.scans))
+    assert plan.truncated or set(plan.rooms_scanned) | set(plan.rooms_skipped) >= set(plan.tour)
+    assert _pure_rotation_share(plan.poses) <= 0.15
+
+
+def test_camera_profiles():
+    rng = lambda k: np.random.default_rng(k)  # noqa: E731
+    hand = [draw_camera("handheld", 680, 384, 59.0, rng(k)) for k in range(40)]
+    hfov = np.array([c.intrinsics.hfov_deg for c in hand])
+    assert hfov.min() >= 55.0 and hfov.max() <= 72.0 and np.ptp(hfov) > 8.0
+    assert all(1.3 <= c.height_m <= 1.7 for c in hand) and all(c.style == "scan" for c in hand)
+    assert all(abs(c.intrinsics.fx - c.intrinsics.fy) < 1e-9 for c in hand)
+    # 640x480 keeps the horizontal FOV range; the vertical follows the aspect
+    k = draw_camera("handheld", 640, 480, 59.0, rng(1)).intrinsics
+    assert 55.0 <= k.hfov_deg <= 72.0 and k.vfov_deg > 0.7 * k.hfov_deg
+    paper = [draw_camera("paper", 680, 384, 59.0, rng(k)) for k in range(40)]
+    assert all(58.0 - 1e-9 <= c.intrinsics.vfov_deg <= 59.9 + 1e-9 for c in paper)
+    assert all(-29.0 - 1e-9 <= c.pitch_deg <= -25.2 + 1e-9 and c.style == "spin" for c in paper)
+    assert 86.0 < paper[0].intrinsics.hfov_deg < 92.0  # SIMS-V's ~90 deg horizontal view at 680x384
+    fixed = draw_camera("fixed", 680, 384, 59.0, rng(0))
+    assert (fixed.intrinsics.vfov_deg, fixed.pitch_deg, fixed.height_m) == (59.0, -12.0, 1.5)
+    # the fixed camera plans exactly as the planner did before profiles
+    assert planner_config_for(fixed, 10) == PlannerConfig(fps=10)
+    with pytest.raises(ValueError, match="unknown camera profile"):
+        draw_camera("drone", 680, 384, 59.0, rng(0))
