@@ -230,6 +230,14 @@ def make_parser() -> argparse.ArgumentParser:
     lk.add_argument("--out", default="look", help="folder for the PNGs")
     lk.set_defaults(func=cmd_look)
 
+    cr = sub.add_parser("check-rules", help="list every plausibility-rule violation of a corpus's houses (or of "
+                        "generated ones) and their content figures; exit 1 if any")
+    src = cr.add_mutually_exclusive_group(required=True)
+    src.add_argument("--corpus", help="a folder written by `simsv generate`")
+    src.add_argument("--generate", type=int, metavar="N", help="generate N houses (no rendering) and check them")
+    cr.add_argument("--seed", type=int, default=0, help="seed for --generate")
+    cr.set_defaults(func=cmd_check_rules)
+
     b = sub.add_parser("bench", help="benchmarks (print figures, assert nothing)")
     bs = b.add_subparsers(dest="what", required=True)
     bc = bs.add_parser("capture", help="render-only vs end-to-end capture fps for one realistic house")
@@ -338,6 +346,18 @@ def make_parser() -> argparse.ArgumentParser:
     au.add_argument("--out", help="also write the Markdown report here")
     au.set_defaults(func=cmd_audit)
     return p
+
+
+def cmd_check_rules(a) -> int:
+    from builder.houses import check
+    if a.generate is not None:
+        if a.generate < 1:
+            raise ValueError(f"--generate must be >= 1, got {a.generate}")
+        from builder.assets import default_catalog
+        houses = check.generated_houses(a.generate, a.seed, default_catalog(), progress=sys.stderr)
+    else:
+        houses = check.corpus_houses(Path(a.corpus))
+    return 1 if check.run(houses) else 0
 
 
 def main(argv=None) -> int:

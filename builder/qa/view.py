@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.qa.config import QAConfig
-from builder.qa.taxonomy import confusion_group, family
+from builder.qa.taxonomy import confusion_group, family, reference_name
 from simsv_vsi.sampling import uniform_frame_indices
 
 OBJECT_ID_MAX = 999  # instance ids above this are floors, walls and ceilings
@@ -27,7 +27,7 @@ OBJECT_ID_MAX = 999  # instance ids above this are floors, walls and ceilings
 class SceneObject:
     index: int  # column in the visibility matrix
     instance_id: int
-    category: str  # fine category, the name used for a unique reference
+    category: str  # the name used for a unique reference (taxonomy.reference_name)
     family: str  # super category, the name used for counts and appearance order
     group: str  # confusion group
     room_id: str
@@ -272,7 +272,7 @@ def footprints(objects: list[SceneObject], shrink: float) -> np.ndarray:
 
 def scene_objects(scene: dict) -> list[SceneObject]:
     objs = [o for o in scene["objects"] if o["instance_id"] <= OBJECT_ID_MAX]
-    return [SceneObject(i, o["instance_id"], o["category"], family(o["category"]), confusion_group(o["category"]),
+    return [SceneObject(i, o["instance_id"], reference_name(o["category"]), family(o["category"]), confusion_group(o["category"]),
                         o["room_id"], np.asarray(o["obb"]["center"], float), np.asarray(o["obb"]["size"], float),
                         float(o["obb"]["yaw_deg"])) for i, o in enumerate(objs)]
 
