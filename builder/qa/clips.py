@@ -18,8 +18,9 @@ def cut_clips(corpus: Path, source: Path, clips: list[tuple[str, int, int]], fps
     if not clips:
         return False
     done = (corpus / clips[0][0]).parent / "DONE"
-    if done.exists():
-        return False
+    listing = "\n".join(f"{rel} {a} {b}" for rel, a, b in clips) + "\n"
+    if done.exists() and done.read_text() == listing:
+        return False  # the same clips (a list that changed, e.g. new room-size clips, is recut)
     writers: dict[str, tuple[VideoWriter, Path]] = {}
     try:
         n = 0
@@ -47,5 +48,5 @@ def cut_clips(corpus: Path, source: Path, clips: list[tuple[str, int, int]], fps
                 pass
             tmp.unlink(missing_ok=True)
         raise
-    write_text_atomic(done, "\n".join(f"{rel} {a} {b}" for rel, a, b in clips) + "\n")
+    write_text_atomic(done, listing)
     return True
