@@ -57,9 +57,18 @@ SMALL_MAX_TRIANGLES = 3_000
 dozen pixels on screen, and some catalogue cups carry 10k+ triangles."""
 
 
+CATEGORY_MAX_TRIANGLES = {"ceiling lamp": 4_000, "radiator": 4_000, "clock": 3_000, "plant": 8_000,
+                          "wall lamp": 3_000, "towel rack": 3_000, "table lamp": 4_000, "desk lamp": 4_000}
+"""Budgets of categories a house holds many of at clutter scale (a ceiling light per room, a
+radiator in most): chandeliers, radiator fins and leaves carry tens of thousands of triangles
+that cost render time and are a few pixels wide on screen."""
+
+
 def triangle_budget(entry: AssetEntry) -> int:
     """The most triangles a model is loaded with (larger ones are simplified by clustering)."""
-    return SMALL_MAX_TRIANGLES if max(entry.size_m) < SMALL_MODEL_M else MAX_TRIANGLES
+    if max(entry.size_m) < SMALL_MODEL_M:
+        return SMALL_MAX_TRIANGLES
+    return CATEGORY_MAX_TRIANGLES.get(entry.category, MAX_TRIANGLES)
 
 
 def _freeze(mesh: Mesh) -> Mesh:

@@ -14,10 +14,10 @@ from builder.houses.spec import House
 
 
 def corpus_houses(corpus: Path) -> list[House]:
-    """The houses of a corpus written by `simsv generate` (house_*/house.json), in order."""
-    paths = sorted(corpus.glob("house_*/house.json"))
+    """The houses of a corpus written by `simsv generate` (houses/house_*/house.json), in order."""
+    paths = sorted(corpus.glob("houses/house_*/house.json"))
     if not paths:
-        raise FileNotFoundError(f"{corpus}: no house_*/house.json (not a corpus written by `simsv generate`)")
+        raise FileNotFoundError(f"{corpus}: no houses/house_*/house.json (not a corpus written by `simsv generate`)")
     return [House.load(p) for p in paths]
 
 

@@ -125,7 +125,7 @@ def test_repeated_model():
     assert rules_of(good_objects() + cups) == []
 
 
-def test_check_rules_command_on_generated_houses(capsys):
+def test_check_rules_command_on_generated_houses(capsys, tmp_path):
     from builder.cli import main
     from builder.houses import check
     from tests.fixtures.fake_catalog import FakeCatalog
@@ -137,3 +137,7 @@ def test_check_rules_command_on_generated_houses(capsys):
     assert check.run([bad]) == 1
     assert "no_yaw_jitter" in capsys.readouterr().out
     assert main(["check-rules", "--generate", "0"]) == 2
+    for i, h in enumerate(houses):
+        h.save(tmp_path / "houses" / f"house_{i:06d}" / "house.json")
+    assert [h.id for h in check.corpus_houses(tmp_path)] == [h.id for h in houses]
+    assert main(["check-rules", "--corpus", str(tmp_path / "nowhere")]) == 2
