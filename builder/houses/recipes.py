@@ -34,8 +34,23 @@ OBJECT_TYPES = {
 }
 
 
+OBJECT_TYPES.update({
+    "kitchen sink": "Sink", "trash bin": "GarbageCan", "cushion": "Pillow", "shoes": "Boots",
+    "bottle": "Bottle", "computer": "Desktop", "wall cabinet": "Cabinet",
+})
+
+
 def object_type(category: str) -> str:
-    return OBJECT_TYPES.get(category, "".join(w.capitalize() for w in category.split()))
+    """The AI2-THOR objectType a category is exported as: OBJECT_TYPES, else the category's
+    `procthor_type` (builder.assets.categories), else the name in CamelCase."""
+    from builder.assets.categories import CATEGORIES
+
+    if category in OBJECT_TYPES:
+        return OBJECT_TYPES[category]
+    info = CATEGORIES.get(category)
+    if info is not None and info.procthor_type:
+        return info.procthor_type
+    return "".join(w.capitalize() for w in category.split())
 
 
 ROOM_RECIPES: dict[str, list[Item]] = {
