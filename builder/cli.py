@@ -269,6 +269,14 @@ def make_parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true", help="print the JSON instead of the table")
     st.set_defaults(func=cmd_stats)
 
+    cr = sub.add_parser("check-rules", help="list every plausibility-rule violation of a corpus's houses (or of "
+                        "generated ones) and their content figures; exit 1 if any")
+    src = cr.add_mutually_exclusive_group(required=True)
+    src.add_argument("--corpus", help="a folder written by `simsv generate`")
+    src.add_argument("--generate", type=T.HOUSES, metavar="N", help="generate N houses (no rendering) and check them")
+    cr.add_argument("--seed", type=T.SEED, default=0, help="seed for --generate")
+    cr.set_defaults(func=cmd_check_rules)
+
     b = sub.add_parser("bench", help="benchmarks (print figures, assert nothing)")
     bs = b.add_subparsers(dest="what", required=True)
     bc = bs.add_parser("capture", help="render-only vs end-to-end capture fps for one realistic house")
@@ -394,6 +402,18 @@ def error_line(e: BaseException) -> str:
     if isinstance(e, (ValueError, RuntimeError, FileNotFoundError)):
         return str(e)
     return f"{type(e).__name__}: {e} (run with -v for the traceback)"
+
+
+def cmd_check_rules(a) -> int:
+    from builder.houses import check
+    if a.generate is not None:
+        if a.generate < 1:
+            raise ValueError(f"--generate must be >= 1, got {a.generate}")
+        from builder.assets import default_catalog
+        houses = check.generated_houses(a.generate, a.seed, default_catalog(), progress=sys.stderr)
+    else:
+        houses = check.corpus_houses(Path(a.corpus))
+    return 1 if check.run(houses) else 0
 
 
 def main(argv=None) -> int:

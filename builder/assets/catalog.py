@@ -50,6 +50,27 @@ def _parametric_entries() -> list[AssetEntry]:
     return out
 
 
+SMALL_MODEL_M = 0.5
+"""Models whose longest side is under this (cups, books, shoes: the clutter) ..."""
+SMALL_MAX_TRIANGLES = 3_000
+"""... are simplified to at most this many triangles: a house holds dozens of them, each a few
+dozen pixels on screen, and some catalogue cups carry 10k+ triangles."""
+
+
+CATEGORY_MAX_TRIANGLES = {"ceiling lamp": 4_000, "radiator": 4_000, "clock": 3_000, "plant": 8_000,
+                          "wall lamp": 3_000, "towel rack": 3_000, "table lamp": 4_000, "desk lamp": 4_000}
+"""Budgets of categories a house holds many of at clutter scale (a ceiling light per room, a
+radiator in most): chandeliers, radiator fins and leaves carry tens of thousands of triangles
+that cost render time and are a few pixels wide on screen."""
+
+
+def triangle_budget(entry: AssetEntry) -> int:
+    """The most triangles a model is loaded with (larger ones are simplified by clustering)."""
+    if max(entry.size_m) < SMALL_MODEL_M:
+        return SMALL_MAX_TRIANGLES
+    return CATEGORY_MAX_TRIANGLES.get(entry.category, MAX_TRIANGLES)
+
+
 def _freeze(mesh: Mesh) -> Mesh:
     """Mark arrays read-only: loaded meshes are shared between callers."""
     for p in mesh.parts:
@@ -152,16 +173,17 @@ class AssetCatalog:
 
     def _load_sh3d(self, entry: AssetEntry) -> Mesh:
         zf = self._zip(entry.catalogue)
+        budget = triangle_budget(entry)
         meta = {"asset_id": entry.asset_id, "loader_version": disk.LOADER_VERSION,
                 "obj_crc": zf.getinfo(entry.model_path).CRC, "size_m": repr(entry.size_m),
-                "rotation": repr(entry.model_rotation), "max_triangles": MAX_TRIANGLES}
+                "rotation": repr(entry.model_rotation), "max_triangles": budget}
         path = disk.cache_path(self.cache_dir, entry.asset_id) if self.cache_dir else None
         if path is not None:
             mesh = disk.load_mesh(path, meta)
             if mesh is not None:
                 return mesh
         t0 = time.perf_counter()
-        mesh, info = load_obj_from_zip(zf, entry.model_path, entry.size_m, entry.model_rotation)
+        mesh, info = load_obj_from_zip(zf, entry.model_path, entry.size_m, entry.model_rotation, budget)
         log.debug("loaded %s in %.2fs: %s", entry.asset_id, time.perf_counter() - t0, info)
         if path is not None:
             try:

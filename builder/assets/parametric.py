@@ -208,6 +208,81 @@ def _rug(b, w, h, d):
     b.box((-w * 0.4, 0, -d * 0.4), (w * 0.4, h * 1.01, d * 0.4), (200, 170, 120))
 
 
+def _keyboard(b, w, h, d):
+    b.box((-w / 2, 0, -d / 2), (w / 2, 0.6 * h, d / 2), DARK)
+    for row in range(4):  # key rows as raised strips
+        z0 = -d / 2 + d * (0.08 + 0.22 * row)
+        b.box((-w * 0.46, 0.6 * h, z0), (w * 0.46, h, z0 + d * 0.17), (40, 40, 44))
+
+
+def _mouse(b, w, h, d):
+    b.box((-w / 2, 0, -d / 2), (w / 2, 0.55 * h, d / 2), (45, 45, 50))
+    b.box((-w * 0.42, 0.55 * h, -d * 0.42), (w * 0.42, h, d * 0.4), (60, 60, 66))
+
+
+def _tower(b, w, h, d):
+    b.box((-w / 2, 0, -d / 2), (w / 2, h, d / 2), (35, 35, 38))
+    b.box((-w * 0.4, 0.8 * h, d / 2 - 0.002), (w * 0.4, 0.9 * h, d / 2), (90, 90, 95))
+    b.cyl((0, 0.7 * h, d / 2), 0.1 * w, 0.004, (120, 170, 220), axis=2)
+
+
+def _power_strip(b, w, h, d):
+    b.box((-w / 2, 0, -d / 2), (w / 2, 0.7 * h, d / 2), WHITE)
+    for k in range(4):
+        x = -w / 2 + w * (0.15 + 0.2 * k)
+        b.box((x, 0.7 * h, -d * 0.25), (x + w * 0.1, h, d * 0.25), (200, 200, 195))
+    b.box((w * 0.42, 0.7 * h, -d * 0.2), (w * 0.48, h, d * 0.2), (200, 40, 40))  # switch
+
+
+def _heater(b, w, h, d):  # oil-filled radiator heater on feet
+    fins = 7
+    for k in range(fins):
+        x0 = -w / 2 + k * w / fins
+        b.box((x0 + 0.1 * w / fins, 0.08 * h, -d * 0.35), (x0 + 0.9 * w / fins, h, d * 0.35), (230, 230, 225))
+    b.box((-w / 2, 0.08 * h, -d * 0.1), (w / 2, 0.9 * h, d * 0.1), (230, 230, 225))
+    for x in (-0.35 * w, 0.35 * w):
+        b.box((x - 0.02, 0, -d / 2), (x + 0.02, 0.08 * h, d / 2), DARK)
+
+
+def _exhaust_fan(b, w, h, d):
+    b.box((-w / 2, 0, -d / 2), (w / 2, h, d * 0.2), WHITE)
+    for k in range(5):  # louvres
+        y0 = h * (0.15 + 0.15 * k)
+        b.box((-w * 0.4, y0, d * 0.2), (w * 0.4, y0 + 0.06 * h, d / 2), (210, 210, 205))
+
+
+def _blanket(b, w, h, d):  # folded blanket: stacked slabs
+    for k, c in enumerate(((150, 60, 60), (140, 55, 55), (160, 70, 65))):
+        b.box((-w / 2, k * h / 3, -d / 2), (w / 2, (k + 1) * h / 3 * 0.98, d / 2), c)
+
+
+def _cushion(b, w, h, d):
+    b.box((-w / 2, 0.1 * h, -d / 2), (w / 2, 0.9 * h, d / 2), (70, 110, 150))
+    b.box((-w * 0.44, 0, -d * 0.44), (w * 0.44, h, d * 0.44), (70, 110, 150))
+
+
+def _bucket(b, w, h, d):
+    b.cyl((0, h * 0.5, 0), 0.5 * min(w, d), h, (60, 120, 190))
+    b.cyl((0, h * 0.99, 0), 0.5 * min(w, d) * 0.9, 0.02 * h, (30, 60, 95))
+
+
+def _paper_bag(b, w, h, d):
+    b.box((-w / 2, 0, -d / 2), (w / 2, h * 0.97, d / 2), (190, 150, 100))
+    b.box((-w * 0.3, h * 0.97, -0.005), (w * 0.3, h, 0.005), (170, 130, 85))
+
+
+def _shoe_rack(b, w, h, d):
+    for y in (0.0, 0.45 * h, 0.9 * h):
+        b.box((-w / 2, y, -d / 2), (w / 2, y + 0.1 * h, d / 2), WOOD)
+    for x in (-w / 2, w / 2 - 0.03):
+        b.box((x, 0, -d / 2), (x + 0.03, h, d / 2), WOOD)
+
+
+def _mattress(b, w, h, d):
+    b.box((-w / 2, 0, -d / 2), (w / 2, h, d / 2), (225, 225, 235))
+    b.box((-w * 0.48, h * 0.45, d / 2 - 0.002), (w * 0.48, h * 0.55, d / 2), (180, 180, 200))
+
+
 def _painting(size, variant: int) -> Mesh:
     """Framed canvas; the canvas carries a small procedural texture that differs per variant."""
     w, h, d = size
@@ -249,6 +324,19 @@ PARAMETRIC: dict[str, tuple[tuple[float, float, float], object, str]] = {
     "mirror": ((0.60, 0.80, 0.03), _mirror, "Wall mirror"),
     "rug": ((2.00, 0.01, 1.40), _rug, "Rug"),
     "painting": ((0.80, 0.60, 0.03), None, "Painting"),
+    # clutter the catalogue has no model for (sizes: common retail dimensions)
+    "keyboard": ((0.44, 0.03, 0.14), _keyboard, "Computer keyboard"),
+    "computer mouse": ((0.065, 0.04, 0.11), _mouse, "Computer mouse"),
+    "computer tower": ((0.20, 0.45, 0.45), _tower, "Computer tower"),
+    "power strip": ((0.28, 0.04, 0.06), _power_strip, "Power strip"),
+    "heater": ((0.60, 0.62, 0.26), _heater, "Oil heater"),
+    "exhaust fan": ((0.25, 0.25, 0.06), _exhaust_fan, "Exhaust fan"),
+    "blanket": ((0.50, 0.09, 0.40), _blanket, "Folded blanket"),
+    "cushion": ((0.42, 0.14, 0.42), _cushion, "Cushion"),
+    "bucket": ((0.28, 0.30, 0.28), _bucket, "Bucket"),
+    "paper bag": ((0.28, 0.36, 0.17), _paper_bag, "Paper bag"),
+    "shoe rack": ((0.80, 0.50, 0.30), _shoe_rack, "Shoe rack"),
+    "mattress": ((0.90, 0.20, 1.90), _mattress, "Mattress"),
 }
 PAINTING_VARIANTS = 6
 

@@ -287,7 +287,10 @@ def generate_floorplan(n_rooms: int, rng: np.random.Generator, first_instance: i
     """Rooms, walls, doors and windows for an `n_rooms` house; openings take instance ids
     from `first_instance` upward."""
     for _ in range(MAX_LAYOUT_TRIES):
-        rects = split_rects(n_rooms, rng)
+        try:
+            rects = split_rects(n_rooms, rng)
+        except ValueError:  # a narrow footprint drawn for many rooms: draw another one
+            continue
         if _door_graph_connected(rects):
             break
     else:

@@ -7,14 +7,15 @@ import logging
 import numpy as np
 
 from builder.houses.floorplan import generate_floorplan
-from builder.houses.furnish import RoomFurnisher, furnish_room
+from builder.houses.furnish import Pick, RoomFurnisher, furnish_room
+from builder.houses.rules import MAX_MODEL_REPEATS, SET_CATEGORIES
 from builder.houses.spec import House
 
 log = logging.getLogger(__name__)
 
 MIN_ROOMS, MAX_ROOMS = 3, 8
 MIN_OBJECTS, MAX_OBJECTS = 30, 50
-"""Furniture pieces per house (doors and windows not counted)."""
+"""Furniture pieces per house (doors, windows and the clutter stage's objects not counted)."""
 MIN_PER_ROOM = 3
 HOUSE_TRIES = 20
 """Whole-house resamples before giving up (a layout too cramped for 30 pieces is redrawn)."""
@@ -27,26 +28,35 @@ def house_rng(seed: int, house_index: int) -> np.random.Generator:
 
 
 def asset_picker(catalog):
-    """pick(category, rng, max_height=None, placement=None) -> (asset_id, size_m, category) or
-    None. A category with one model or none widens to its sub-categories ("cabinet" takes
-    kitchen and file cabinets), so houses do not repeat one model; the returned category is
-    the model's own."""
+    """pick(category, rng, max_height=None, placement=None, uses=None) -> Pick or None. A
+    category with one model or none widens to its sub-categories ("cabinet" takes kitchen and
+    file cabinets), so houses do not repeat one model; the returned category is the model's
+    own. `uses` (asset id -> count in the house) drops models already used
+    rules.MAX_MODEL_REPEATS times unless their category comes in sets."""
 
-    def pick(category: str, rng: np.random.Generator, max_height: float | None = None, placement: str | None = None):
+    def pick(category: str, rng: np.random.Generator, max_height: float | None = None, placement: str | None = None,
+             uses: dict | None = None):
         entries = catalog.entries_for(category, placement=placement) or catalog.entries_for(category)
         if len(entries) < 2:
             entries = catalog.entries_for(category, fold=True, placement=placement) or entries
         entries = [e for e in entries if max_height is None or e.size_m[1] <= max_height]
+        if uses:
+            entries = [e for e in entries if e.category in SET_CATEGORIES
+                       or uses.get(e.asset_id, 0) < MAX_MODEL_REPEATS]
         if not entries:
             return None
         e = entries[int(rng.integers(len(entries)))]
-        return e.asset_id, tuple(float(v) for v in e.size_m), e.category
+        size = tuple(float(v) for v in e.size_m)
+        top = getattr(e, "top_m", size[1])
+        return Pick(e.asset_id, size, e.category, float(getattr(e, "elevation_m", 0.0)),
+                    None if top is None else float(top))
 
     return pick
 
 
-def generate_house(house_index: int, seed: int, catalog) -> House:
-    """Generate house `house_index` of a corpus seeded by `seed` (deterministic)."""
+def generate_house(house_index: int, seed: int, catalog, clutter: bool = True) -> House:
+    """Generate house `house_index` of a corpus seeded by `seed` (deterministic); `clutter`
+    adds the small objects of houses/clutter.py after each room's furniture."""
     rng = house_rng(seed, house_index)
     pick = asset_picker(catalog)
     # the room count is drawn once, so redraws for cramped layouts do not bias it downward
@@ -58,6 +68,7 @@ def generate_house(house_index: int, seed: int, catalog) -> House:
         next_id = 1 + len(plan.doors) + len(plan.windows)
         walls_by_id = {w.id: w for w in plan.walls}
         furnishers, ok = [], True
+        model_uses: dict[str, int] = {}
         for room in plan.rooms:
             f = RoomFurnisher(
                 room=room,
@@ -67,15 +78,17 @@ def generate_house(house_index: int, seed: int, catalog) -> House:
                 pick_asset=pick,
                 next_instance=next_id,
                 all_walls=walls_by_id,
+                model_uses=model_uses,
             )
             quota = max(MIN_PER_ROOM, round(target * room.area_m2 / total_area))
-            ok = furnish_room(f, min(quota, MAX_OBJECTS - sum(len(x.placed) for x in furnishers)))
+            ok = furnish_room(f, min(quota, MAX_OBJECTS - sum(x.furniture_count for x in furnishers)), clutter=clutter)
             if not ok:
                 break
             next_id = f.next_instance
             furnishers.append(f)
         objects = [p.obj for f in furnishers for p in f.placed]
-        if ok and MIN_OBJECTS <= len(objects) <= MAX_OBJECTS:
+        furniture = sum(f.furniture_count for f in furnishers)
+        if ok and MIN_OBJECTS <= furniture <= MAX_OBJECTS:
             return House(
                 id=f"house_{house_index:06d}",
                 seed=seed,
@@ -85,7 +98,8 @@ def generate_house(house_index: int, seed: int, catalog) -> House:
                 doors=plan.doors,
                 windows=plan.windows,
                 objects=objects,
-                metadata={"generator": "simsv-procedural/1", "houseIndex": house_index, "attempts": attempt + 1},
+                metadata={"generator": "simsv-procedural/2", "houseIndex": house_index, "attempts": attempt + 1,
+                          "furniture": furniture, "clutter": len(objects) - furniture},
             )
-        log.debug("house %d attempt %d: %d objects, resampling", house_index, attempt, len(objects))
+        log.debug("house %d attempt %d: %d furniture pieces, resampling", house_index, attempt, furniture)
     raise ValueError(f"house {house_index}: no layout with {MIN_OBJECTS}-{MAX_OBJECTS} objects in {HOUSE_TRIES} tries")

@@ -42,7 +42,7 @@ def scene_metadata(house: House) -> dict:
         "objects": [
             {
                 "instance_id": o.instance_id, "id": o.id, "category": o.category, "object_type": o.object_type,
-                "asset_id": o.asset_id, "room_id": o.room_id,
+                "asset_id": o.asset_id, "room_id": o.room_id, "mount": o.mount, "support_id": o.support_id,
                 "obb": {"center": list(o.position), "size": list(o.size), "yaw_deg": o.yaw_deg,
                         "corners": obb_corners_3d(o.position, o.size, o.yaw_deg)},
             }

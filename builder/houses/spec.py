@@ -93,6 +93,8 @@ class HouseObject:
     instance_id: int
     category: str  # canonical category used by the QA engine
     room_id: str
+    support_id: int = 0  # instance id of the object it stands on (0: floor, wall or ceiling)
+    mount: str = "floor"  # floor | surface | wall | ceiling (see houses/rules.py)
 
     def footprint(self) -> list[tuple[float, float]]:
         """The box's four floor-plan corners (x, z)."""
@@ -251,6 +253,8 @@ def house_to_json(h: House) -> dict:
                     "yawDeg": round(o.yaw_deg, 6),
                 },
                 "mesh": o.asset_id,
+                **({"supportId": o.support_id} if o.support_id else {}),
+                **({"mount": o.mount} if o.mount != "floor" else {}),
             },
         }
         for o in h.objects
@@ -411,6 +415,8 @@ def house_from_json(data: dict, source: str = "<house>") -> House:
                 instance_id=int(rd.num(sim, "instanceId", f"{p}.simsv")),
                 category=rd.get(sim, "category", f"{p}.simsv", str),
                 room_id=room_id,
+                support_id=int(sim.get("supportId", 0)),
+                mount=str(sim.get("mount", "floor")),
             )
         )
 

@@ -24,7 +24,7 @@ def cut_clips(corpus: Path, source: Path, clips: list[tuple[str, int, int]], fps
         return False
     done = (corpus / clips[0][0]).parent / "DONE"
     if _clips_intact(corpus, done, clips):
-        return False
+        return False  # the same clips, intact (a list that changed, e.g. new room-size clips, is recut)
     _check_source(source)
     writers: dict[str, tuple[VideoWriter, Path]] = {}
     try:
@@ -62,7 +62,8 @@ def cut_clips(corpus: Path, source: Path, clips: list[tuple[str, int, int]], fps
 
 
 def _clips_intact(corpus: Path, done: Path, clips) -> bool:
-    """DONE exists and (when it records sizes) every clip still has its size."""
+    """DONE exists, lists exactly these clips with the same frame ranges, and every clip still
+    has its size."""
     if not done.exists():
         return False
     try:
@@ -70,9 +71,11 @@ def _clips_intact(corpus: Path, done: Path, clips) -> bool:
     except CorruptFile:
         return False  # damaged or the line format of older corpora: nothing to check against, so recut
     by_video = {c.get("video"): c for c in record.get("clips", [])}
+    if len(by_video) != len(clips):
+        return False
     try:
-        for rel, _, _ in clips:
-            if rel not in by_video:
+        for rel, a, b in clips:
+            if rel not in by_video or (by_video[rel].get("start"), by_video[rel].get("end")) != (a, b):
                 return False
             check_size(corpus / rel, by_video[rel], done)
     except CorruptFile:

@@ -30,7 +30,9 @@ class QAConfig:
 
     # Distances (metres, between closest points of the meshes).
     min_abs_distance_m: float = 0.2  # touching or stacked pairs are not asked about
-    rank_margin_m: float = 0.3  # closest vs second closest must differ by both margins
+    # Closest-object rankings: the answer's distance d and every other option's distance d'
+    # satisfy d' - d >= rank_margin_m and d' >= (1 + rank_margin_rel) * d.
+    rank_margin_m: float = 0.3
     rank_margin_rel: float = 0.15
 
     # Directions. Angles are measured in the floor plane from the positioning object's centre.
@@ -52,12 +54,23 @@ class QAConfig:
 
     # Room clips: the stretch in one room must include its full scan.
     room_clip_min_sweep_deg: float = 350.0
+    # Room size is asked on a video that shows no other room's floor (more than this fraction
+    # of a frame, through a doorway): the answer is the clip room's area, and the template's
+    # "combined space" would otherwise be a second, different answer. The video is the room
+    # clip's longest stretch without such frames, if it still turns through
+    # room_size_min_sweep_deg over room_size_min_frames frames or more (view.room_size_clips).
+    room_size_max_other_floor: float = 0.001
+    room_size_min_sweep_deg: float = 180.0
+    room_size_min_frames: int = 32
 
-    # Counting.
+    # Counting: as VSI-Bench asks it, of categories that occur several times (its answers
+    # start at 2); a count of 1 is never asked.
+    min_count: int = 2
     max_count: int = 9
 
-    # Multiple choice.
-    mc_min_option_gap_rel: float = 0.15  # numeric options differ pairwise by this ratio
+    # Multiple choice: two numeric options a and b are both offered only if
+    # |a - b| >= mc_min_option_gap_rel * min(a, b), on the printed values.
+    mc_min_option_gap_rel: float = 0.15
 
     def __post_init__(self):
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or not 0 <= self.seed < 2**64:

@@ -90,14 +90,16 @@ def trajectory_records(view: TrajectoryView, cfg: QAConfig, stats: Rejections,
 
 
 def _scopes(view: TrajectoryView, qt: QuestionType) -> list[Scope]:
+    if qt.name == "room_size_estimation":
+        return view.room_size_clips  # room clips with doorways kept out (QAConfig.room_size_*)
     return view.room_clips if qt.scope == "room" else [view.full, *view.room_clips]
 
 
 def _slots(view: TrajectoryView, cfg: QAConfig) -> dict[int, range]:
     """Fixed slot numbers per video (by id of its scope): the walkthrough first, then each
-    room clip in turn."""
+    room clip in turn, then each room-size clip."""
     out = {id(view.full): range(cfg.questions_per_type)}
-    for k, scope in enumerate(view.room_clips):
+    for k, scope in enumerate([*view.room_clips, *view.room_size_clips]):
         first = cfg.questions_per_type + k * cfg.questions_per_room
         out[id(scope)] = range(first, first + cfg.questions_per_room)
     return out

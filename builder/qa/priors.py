@@ -6,7 +6,7 @@ per numeric type, how often each printed answer value occurs among what a questi
 
 - room size: the area of every room (rooms repeat across houses: the floor plans split a few
   footprints on a 10 cm grid, so some areas recur and a distractor must recur as often);
-- object counting: the instances of every family in every room, 1 to `max_count`;
+- object counting: the instances of every family in every room, `min_count` to `max_count`;
 - absolute distance: the surface distance from every object that is alone in its confusion
   group to the closest instance of every family of another group, at least
   `min_abs_distance_m` apart (the pairs `types/measurement.py` may ask about, as if all were
@@ -82,7 +82,7 @@ def layout_priors(catalog, cfg, seed: int = PRIOR_SEED, houses: int = LAYOUT_PRI
         scene = scene_metadata(house)
         areas += [format_number(r["area_m2"], room_dec) for r in scene["rooms"]]
         per_room = Counter((o.room_id, o.family) for o in scene_objects(scene))
-        counts += [str(n) for n in per_room.values() if 1 <= n <= cfg.max_count]
+        counts += [str(n) for n in per_room.values() if cfg.min_count <= n <= cfg.max_count]
         for o in house.objects:
             sizes.setdefault(o.category, []).append(round(max(o.size) * 100, 1))
     types = {"room_size_estimation": _pmf(areas), "object_counting": _pmf(counts)}

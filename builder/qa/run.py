@@ -36,7 +36,8 @@ from simsv_vsi.records import QARecord, read_records, records_table, write_recor
 from simsv_vsi.folder_lock import locked_folder
 from simsv_vsi.integrity import CorruptFile, read_json
 
-GEOMETRY_VERSION = 1
+GEOMETRY_VERSION = 2
+"""2: per trajectory, the pixels of every room's floor per frame (floor_px_<traj>)."""
 
 
 def finished_houses(corpus: Path, check: bool = True) -> list[Path]:
@@ -88,8 +89,23 @@ def ensure_geometry(house_dir: Path, load_mesh) -> dict:
     for name, (ends, a, b) in spans.items():
         arrays[f"ego_frames_{name}"] = ends.astype(np.int64)
         arrays[f"ego_dist_{name}"] = g.camera_distances[a:b]
+    for t in trajectories(house_dir):
+        arrays[f"floor_px_{t.name}"] = floor_pixels(t / "masks.npz", len(house.rooms))
     write_bytes_atomic(path, npz_bytes(arrays))
     return arrays
+
+
+def floor_pixels(masks_path: Path, n_rooms: int) -> np.ndarray:
+    """(frames, rooms) int32: pixels of each room's floor (instance FLOOR_ID_BASE + room index)
+    in each frame's instance mask."""
+    from builder.houses.spec import FLOOR_ID_BASE
+    with np.load(masks_path) as z:
+        names = sorted(z.files)
+        out = np.zeros((len(names), n_rooms), np.int32)
+        for k, name in enumerate(names):
+            counts = np.bincount(z[name].ravel(), minlength=FLOOR_ID_BASE + n_rooms)
+            out[k] = counts[FLOOR_ID_BASE:FLOOR_ID_BASE + n_rooms]
+    return out
 
 
 @dataclass
@@ -128,7 +144,8 @@ def _house_records(corpus, hdir, cfg, load_mesh, types, formats, clips):
     for tdir in trajs:
         view = load_view(corpus, hdir, tdir, cfg, scene, geometry)
         if clips:
-            one_off |= cut_clips(corpus, tdir / "video.mp4", [(s.video, s.start, s.end) for s in view.room_clips],
+            one_off |= cut_clips(corpus, tdir / "video.mp4", [(s.video, s.start, s.end)
+                                                              for s in (*view.room_clips, *view.room_size_clips)],
                                  view.fps)
         records.extend(trajectory_records(view, cfg, stats, types, formats))
         view.close()  # no cycle left behind

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.qa.config import QAConfig
-from builder.qa.taxonomy import confusion_group, family
+from builder.qa.taxonomy import confusion_group, family, reference_name
 from simsv_vsi.sampling import uniform_frame_indices
 
 OBJECT_ID_MAX = 999  # instance ids above this are floors, walls and ceilings
@@ -27,7 +27,7 @@ OBJECT_ID_MAX = 999  # instance ids above this are floors, walls and ceilings
 class SceneObject:
     index: int  # column in the visibility matrix
     instance_id: int
-    category: str  # fine category, the name used for a unique reference
+    category: str  # the name used for a unique reference (taxonomy.reference_name)
     family: str  # super category, the name used for counts and appearance order
     group: str  # confusion group
     room_id: str
@@ -99,6 +99,18 @@ class Scope:
     def referable(self) -> np.ndarray:
         """(objects,) bool: salient and visible in every sampled frame set."""
         return self.salient & self.sampled_ok
+
+    @cached_property
+    def other_floor_peak(self) -> float | None:
+        """The largest share of a frame of the scope covered by floors of rooms other than the
+        scope's room (None when the view has no floor pixel counts)."""
+        fp = self.view.floor_pixels
+        if fp is None or self.num_frames == 0:
+            return None
+        others = [k for k, rid in enumerate(self.view.room_order) if rid != self.room_id]
+        if not others:
+            return 0.0
+        return float(fp[self.start:self.end, others].sum(axis=1).max()) / self.view.frame_pixels
 
     @cached_property
     def seen_by_group(self) -> dict[str, list[int]]:
@@ -176,8 +188,11 @@ class TrajectoryView:
 
     def __init__(self, cfg: QAConfig, house_id: str, trajectory: int, scene: dict, frames: FrameTable,
                  distance: np.ndarray, ego_frames: np.ndarray, ego_distance: np.ndarray, video_dir: str,
-                 objects: list[SceneObject] | None = None):
+                 objects: list[SceneObject] | None = None, floor_pixels: np.ndarray | None = None):
         self.cfg = cfg
+        # (frames, rooms) pixels of each room's floor per frame, rooms in scene order; None: not measured
+        self.floor_pixels = floor_pixels
+        self.room_order = [r["id"] for r in scene["rooms"]]
         self.house_id = house_id
         self.house_index = int(house_id.rsplit("_", 1)[1])
         self.trajectory = trajectory
@@ -198,11 +213,36 @@ class TrajectoryView:
                            for room, a, b in room_clip_ranges(self.frame_room, self.yaw_deg,
                                                               cfg.room_clip_min_sweep_deg)]
 
+    @cached_property
+    def room_size_clips(self) -> list[Scope]:
+        """The videos room-size questions are asked on: per room clip, its longest contiguous
+        stretch in which no other room's floor covers more than `room_size_max_other_floor`
+        of a frame (doorways kept out), if that stretch still turns through
+        `room_size_min_sweep_deg` in `room_size_min_frames` frames or more. Without floor
+        pixel counts (views built by hand), the room clips themselves."""
+        if self.floor_pixels is None:
+            return list(self.room_clips)
+        cfg, out = self.cfg, []
+        for clip in self.room_clips:
+            others = [k for k, rid in enumerate(self.room_order) if rid != clip.room_id]
+            share = self.floor_pixels[clip.start:clip.end, others].sum(axis=1) / self.frame_pixels
+            a, b = longest_run(share <= cfg.room_size_max_other_floor)
+            if b - a < cfg.room_size_min_frames:
+                continue
+            a, b = clip.start + a, clip.start + b
+            if np.degrees(np.ptp(np.unwrap(np.radians(self.yaw_deg[a:b])))) < cfg.room_size_min_sweep_deg:
+                continue
+            slug = _room_slug(clip.room_id)
+            out.append(Scope(self, a, b, clip.room_id, clip.video.replace(f"{slug}.mp4", f"{slug}_own.mp4"),
+                             f"{clip.video_id}_own"))
+        return out
+
     def close(self) -> None:
         """Drop the scopes: each refers back to the view, and without that cycle the view and
         all that is cached on it are freed by reference counting as soon as it goes, not by a
         pass of the cyclic collector (which `house_records` keeps paused)."""
         self.full, self.room_clips = None, []
+        self.__dict__.pop("room_size_clips", None)
 
     def scope_visibility(self, scope: Scope) -> tuple[np.ndarray, np.ndarray]:
         """(`peak`, `sampled_ok`) of a scope. Worked out for every scope of the view at once
@@ -272,7 +312,7 @@ def footprints(objects: list[SceneObject], shrink: float) -> np.ndarray:
 
 def scene_objects(scene: dict) -> list[SceneObject]:
     objs = [o for o in scene["objects"] if o["instance_id"] <= OBJECT_ID_MAX]
-    return [SceneObject(i, o["instance_id"], o["category"], family(o["category"]), confusion_group(o["category"]),
+    return [SceneObject(i, o["instance_id"], reference_name(o["category"]), family(o["category"]), confusion_group(o["category"]),
                         o["room_id"], np.asarray(o["obb"]["center"], float), np.asarray(o["obb"]["size"], float),
                         float(o["obb"]["yaw_deg"])) for i, o in enumerate(objs)]
 
@@ -318,7 +358,8 @@ def load_view(corpus: Path, house_dir: Path, traj_dir: Path, cfg: QAConfig, scen
     return TrajectoryView(cfg, house_dir.name, int(tname.rsplit("_", 1)[1]), scene,
                           read_frame_table(traj_dir / "frames.parquet", objects),
                           geometry["distance"][np.ix_(order, order)], geometry[f"ego_frames_{tname}"],
-                          geometry[f"ego_dist_{tname}"][:, order], traj_dir.relative_to(corpus).as_posix(), objects)
+                          geometry[f"ego_dist_{tname}"][:, order], traj_dir.relative_to(corpus).as_posix(), objects,
+                          geometry.get(f"floor_px_{tname}"))
 
 
 def _room_slug(room_id: str) -> str:
@@ -332,6 +373,17 @@ def _reindex(stored_ids, wanted_ids, house_dir: Path) -> np.ndarray:
         raise ValueError(f"{house_dir / 'geometry.npz'}: field instance_ids lacks {missing[:5]} "
                          "(stale geometry: rerun the geometry stage)")
     return np.array([pos[i] for i in wanted_ids], np.int64)
+
+
+def longest_run(mask: np.ndarray) -> tuple[int, int]:
+    """[a, b) of the longest run of True in a bool array (the first of equal ones); (0, 0) if none."""
+    m = np.concatenate([[False], np.asarray(mask, bool), [False]])
+    edges = np.flatnonzero(m[1:] != m[:-1])
+    if not len(edges):
+        return 0, 0
+    starts, ends = edges[0::2], edges[1::2]
+    k = int(np.argmax(ends - starts))
+    return int(starts[k]), int(ends[k])
 
 
 def room_run_ends(frame_room) -> np.ndarray:

@@ -20,7 +20,10 @@ def houses(fake_catalog):
 def test_room_and_object_counts(houses):
     for h in houses:
         assert MIN_ROOMS <= len(h.rooms) <= MAX_ROOMS
-        assert MIN_OBJECTS <= len(h.objects) <= MAX_OBJECTS
+        # the furniture bound holds for the pieces placed before the clutter stage
+        assert MIN_OBJECTS <= h.metadata["furniture"] <= MAX_OBJECTS
+        assert len(h.objects) == h.metadata["furniture"] + h.metadata["clutter"]
+        assert h.metadata["clutter"] > 0
         types = {r.room_type for r in h.rooms}
         assert {"LivingRoom", "Kitchen", "Bedroom"} <= types
 
@@ -62,6 +65,8 @@ def test_objects_inside_their_rooms_and_not_interpenetrating(houses):
             assert o.position[1] - o.size[1] / 2 >= -1e-9
             assert o.position[1] + o.size[1] / 2 <= h.wall_height
         for a, b in itertools.combinations(h.objects, 2):
+            if a.support_id == b.instance_id or b.support_id == a.instance_id:
+                continue  # resting on it (a pillow sinks into a bed's box): see test_clutter_*
             overlap_2d = Polygon(a.footprint()).intersection(Polygon(b.footprint())).area
             ya = (a.position[1] - a.size[1] / 2, a.position[1] + a.size[1] / 2)
             yb = (b.position[1] - b.size[1] / 2, b.position[1] + b.size[1] / 2)
@@ -96,3 +101,30 @@ def test_door_on_a_wall_of_exactly_the_minimum_length(fake_catalog, index):
     # minimum; placing the door there used to raise "high - low < 0"
     house = generate_house(index, 12345, fake_catalog)
     assert house.doors
+
+
+def test_clutter_stands_on_its_support_inside_its_room(houses):
+    on_support = 0
+    for h in houses:
+        by_id = {o.instance_id: o for o in h.objects}
+        for o in h.objects:
+            if o.mount != "surface":
+                continue
+            on_support += 1
+            s = by_id[o.support_id]
+            assert s.room_id == o.room_id
+            # the footprint lies on the support's top, the bottom within its height
+            assert Polygon(s.footprint()).buffer(1e-6).contains(Polygon(o.footprint())), (o.id, s.id)
+            bottom, s_bottom = o.position[1] - o.size[1] / 2, s.position[1] - s.size[1] / 2
+            assert s_bottom < bottom <= s.position[1] + s.size[1] / 2 + 1e-6
+    assert on_support > 20
+
+
+def test_every_generated_house_obeys_every_rule(houses):
+    from builder.houses.rules import check_house
+    assert [str(v) for h in houses for v in check_house(h)] == []
+
+
+def test_clutter_off_gives_the_furniture_only(fake_catalog):
+    h = generate_house(1, 7, fake_catalog, clutter=False)
+    assert h.metadata["clutter"] == 0 and not any(o.mount == "surface" and o.category == "cup" for o in h.objects)

@@ -13,7 +13,7 @@ from builder.qa.config import QAConfig
 from builder.qa.geometry import house_geometry
 from builder.qa.priors import distance_prior, layout_priors
 from builder.qa.slot_rng import SlotRandom
-from builder.qa.taxonomy import confusion_group, family
+from builder.qa.taxonomy import confusion_group, family, reference_name
 from simsv_vsi.answers import format_number
 from tests.conftest import simsv
 
@@ -27,7 +27,7 @@ def test_room_areas_and_counts_cover_every_room(fake_catalog):
     assert dict(zip((format_number(v, 1) for v in room["values"]), room["counts"])) == dict(areas)
     assert room["n"] == sum(areas.values())
     per_room = Counter((h.id, o.room_id, family(o.category)) for h in houses for o in h.objects)
-    want = Counter(n for n in per_room.values() if n <= cfg.max_count)
+    want = Counter(n for n in per_room.values() if cfg.min_count <= n <= cfg.max_count)
     count = types["object_counting"]
     assert dict(zip(count["values"], count["counts"])) == {float(k): v for k, v in want.items()}
     assert sum(len(v) for v in sizes.values()) == sum(len(h.objects) for h in houses)
@@ -57,8 +57,9 @@ def test_distance_prior_counts_the_askable_pairs(real_catalog, monkeypatch):
             d = min(g.distances[col[a.instance_id], col[o.instance_id]] for o in members)
             if d >= cfg.min_abs_distance_m:
                 want.append(format_number(d, 1))
-                name = members[0].category if len(members) == 1 else fam  # as the question names it
-                names.append(tuple(sorted((a.category, name))))
+                # as the question names them: a unique instance by its reference name
+                name = reference_name(members[0].category) if len(members) == 1 else fam
+                names.append(tuple(sorted((reference_name(a.category), name))))
     got, pairs = distance_prior(real_catalog, cfg, seed=5, houses=1)
     assert got["n"] == len(want) > 20
     assert dict(zip((format_number(v, 1) for v in got["values"]), got["counts"])) == dict(Counter(want))

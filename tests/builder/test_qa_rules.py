@@ -10,10 +10,10 @@ from builder.qa.types.appearance import AppearancePool
 from builder.qa.types.closest import rel_distance
 from builder.qa.types.common import Rejections
 from builder.qa.types.direction import DirectionPool
-from builder.qa.types.measurement import abs_distance, counting, object_size
+from builder.qa.types.measurement import abs_distance, counting, object_size, room_size
 from builder.qa.types.route import RoutePool
 from builder.qa.taxonomy import confusion_group, family
-from tests.fixtures.qa_scene import make_view, obj, square_room, visible
+from tests.fixtures.qa_scene import H, W, make_view, obj, square_room, visible
 
 CFG = QAConfig(sample_counts=(8,))
 
@@ -151,9 +151,14 @@ def test_counting_is_scoped_to_the_room():
     view = make_view(objs, px, rooms, frame_room, yaw)
     clip = view.room_clips[0]
     assert clip.room_id == "room|0" and len(view.room_clips) == 1  # room 1 has no full scan
-    pool = counting(clip, CFG, Rejections())
+    stats = Rejections()
+    pool = counting(clip, CFG, stats)
     got = {c.fields["category"]: c.value for cl in pool.by_class.values() for c in cl}
-    assert got == {"chair": 2.0, "sofa": 1.0}
+    # VSI-Bench counts start at 2: the one sofa is not asked about
+    assert got == {"chair": 2.0}
+    assert stats.counts["object_counting:count_below_min"] == 1
+    pool = counting(clip, QAConfig(sample_counts=(8,), min_count=1), Rejections())
+    assert {c.fields["category"]: c.value for cl in pool.by_class.values() for c in cl} == {"chair": 2.0, "sofa": 1.0}
     px[:40, 2] = 500  # now it is seen through the door: "how many chairs in this room" is ambiguous
     stats = Rejections()
     pool = counting(make_view(objs, px, rooms, frame_room, yaw).room_clips[0], CFG, stats)
@@ -386,3 +391,64 @@ def test_route_zigzags_are_neither_asked_nor_offered():
         cand = ok.draw(rng, set())
         offered = cand.choices if cand is not None else []
         assert "turn left, turn right" not in offered and "turn right, turn left" not in offered
+
+
+def test_room_size_only_when_no_other_room_floor_shows():
+    rooms = [square_room("room|0", 0, 0, 5, 5), square_room("room|1", 5, 0, 10, 5)]
+    objs = [obj(1, "chair", "room|0", 1, 1)]
+    n = 40
+    yaw = np.linspace(0, 360, n)
+    floor = np.zeros((n, 2), np.int32)
+    floor[:, 0] = 20000
+
+    def clip_of(floor_px):
+        v = make_view(objs, visible(n, 1), rooms, ["room|0"] * n, yaw)
+        v.floor_pixels = floor_px
+        return v.room_clips[0]
+
+    assert len(room_size(clip_of(floor), CFG, Rejections()).keys) == 1
+    seen = floor.copy()
+    seen[17, 1] = int(0.01 * W * H)  # a doorway shows 1 % of a frame of room 1's floor
+    stats = Rejections()
+    assert len(room_size(clip_of(seen), CFG, stats).keys) == 0
+    assert stats.counts["room_size_estimation:other_room_floor_shown"] == 1
+    seen[17, 1] = int(0.0005 * W * H)  # a sliver under the threshold does not count
+    assert len(room_size(clip_of(seen), CFG, Rejections()).keys) == 1
+
+
+def test_route_on_a_room_clip_stays_in_the_clip_room():
+    # three objects of room 1 (seen through a door) would make a route; the clip is room 0's
+    rooms = [square_room("room|0", 0, 0, 5, 10), square_room("room|1", 5, 0, 15, 10)]
+    objs = [obj(1, "sofa", "room|1", 6, 1), obj(2, "bed", "room|1", 6, 9), obj(3, "toilet", "room|1", 14, 9),
+            obj(4, "chair", "room|0", 2, 2)]
+    n = 40
+    view = make_view(objs, visible(n, 4), rooms, ["room|0"] * n, np.linspace(0, 360, n))
+    clip = view.room_clips[0]
+    assert not RoutePool(clip, CFG, Rejections()).routes
+    # the same objects in the clip's own room do make routes
+    objs = [dict(o, room_id="room|0") for o in objs[:3]] + [objs[3]]
+    view = make_view(objs, visible(n, 4), rooms, ["room|0"] * n, np.linspace(0, 360, n))
+    assert RoutePool(view.room_clips[0], CFG, Rejections()).routes
+
+
+def test_room_size_clip_keeps_doorway_frames_out():
+    rooms = [square_room("room|0", 0, 0, 5, 5), square_room("room|1", 5, 0, 10, 5)]
+    objs = [obj(1, "chair", "room|0", 1, 1)]
+    n = 100
+    view = make_view(objs, visible(n, 1), rooms, ["room|0"] * n, np.linspace(0, 360, n))
+    assert view.room_size_clips == view.room_clips  # no floor counts: the room clip itself
+    floor = np.zeros((n, 2), np.int32)
+    floor[:20, 1] = int(0.05 * W * H)  # the first 20 frames look through a door into room 1
+    floor[90:, 1] = int(0.05 * W * H)
+    view = make_view(objs, visible(n, 1), rooms, ["room|0"] * n, np.linspace(0, 360, n))
+    view.floor_pixels = floor
+    (clip,) = view.room_size_clips
+    assert (clip.start, clip.end) == (20, 90) and clip.room_id == "room|0"
+    assert clip.video.endswith("room0_own.mp4") and clip.other_floor_peak == 0.0
+    recs = [r for r in trajectory_records(view, CFG, Rejections(), ["room_size_estimation"], ("oe",))]
+    assert [(r.frame_start, r.frame_end, r.video) for r in recs] == [(20, 90, clip.video)]
+    # a clean stretch that turns through too little is not used
+    floor[50:, 1] = int(0.05 * W * H)
+    view = make_view(objs, visible(n, 1), rooms, ["room|0"] * n, np.linspace(0, 360, n))
+    view.floor_pixels = floor
+    assert view.room_size_clips == []

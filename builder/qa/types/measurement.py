@@ -2,8 +2,9 @@
 object size (on the whole walkthrough).
 
 What each answer measures:
-- count: instances of the family whose box centre's room is the clip's room;
-- room size: the floor polygon's area (shoelace), m^2;
+- count: instances of the family whose box centre's room is the clip's room (2 to max_count);
+- room size: the floor polygon's area (shoelace), m^2, on room clips cut to show no other
+  room's floor (TrajectoryView.room_size_clips, QAConfig.room_size_*);
 - object size: the longest side of the object's oriented box, cm (the mesh fills the box);
 - absolute distance: the minimum distance between the two meshes' surfaces, m; for a family
   with several instances, the minimum over them.
@@ -38,12 +39,19 @@ def counting(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
         if len(in_room) > cfg.max_count:
             stats(t, "count_above_max")
             continue
+        if len(in_room) < cfg.min_count:
+            stats(t, "count_below_min")
+            continue
         out.append(Candidate((fam,), {"category": fam}, [ObjectRef("category", fam, _ids(view, in_room))],
                              {"room_id": scope.room_id}, value=float(len(in_room)), cls=str(len(in_room))))
     return ListPool(out)
 
 
 def room_size(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListPool:
+    other = scope.other_floor_peak
+    if other is not None and other > cfg.room_size_max_other_floor:
+        stats("room_size_estimation", "other_room_floor_shown")
+        return ListPool([])
     room = scope.view.rooms[scope.room_id]
     area = abs(polygon_area([tuple(p) for p in room["polygon"]]))
     return ListPool([Candidate(("room",), {}, [], {"room_id": scope.room_id, "polygon": room["polygon"]},

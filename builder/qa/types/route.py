@@ -37,9 +37,13 @@ def turn_codes(signed_deg: np.ndarray, margin: float) -> np.ndarray:
 
 
 def _unique_by_room(scope: Scope) -> dict[str, list[int]]:
+    """Unique objects per room; on a room clip only the clip's own room (a route through a
+    neighbouring room seen through a door is not "in this room")."""
     by_room: dict[str, list[int]] = {}
     for i in scope.unique[0]:
-        by_room.setdefault(scope.view.objects[i].room_id, []).append(i)
+        room = scope.view.objects[i].room_id
+        if scope.room_id is None or room == scope.room_id:
+            by_room.setdefault(room, []).append(i)
     return by_room
 
 
