@@ -7,7 +7,7 @@ Layout (a `datasets` VideoFolder; no loading script, which datasets >= 4 would n
     data/videos/<video_id>.mp4         every video once (walkthroughs and room clips)
     data/qa_<mix>_<split>.parquet      one row per question; `file_name` = videos/<video_id>.mp4
 
-Weighted mixes (`3q`, `vsi_baseline`) and `all` have their own files; one config per question
+Weighted mixes (`3q`, `vsi_baseline`), `dynamic` and `all` have their own files; one config per question
 type (and per type and format for numeric types, e.g. `object_abs_distance_oe`) reads the
 `all` files through YAML filters. The folder is written beside its final
 place and renamed into it, so a failed export leaves nothing half-written.
@@ -24,12 +24,12 @@ from pathlib import Path
 import pyarrow as pa
 
 from simsv_vsi.cards import dataset_card
-from simsv_vsi.mixes import SPLITS, WEIGHTED_MIXES
+from simsv_vsi.mixes import GROUP_MIXES, SPLITS, WEIGHTED_MIXES
 from simsv_vsi.question_types import QUESTION_TYPES
 from simsv_vsi.records import read_records, write_records
 
 DEFAULT_CONFIG = "3q"
-EXPORTED_MIXES = (*WEIGHTED_MIXES, "all")
+EXPORTED_MIXES = (*WEIGHTED_MIXES, *GROUP_MIXES, "all")
 
 
 def _qa_file(mix: str, split: str) -> str:
