@@ -82,6 +82,15 @@ def test_turn_needs_the_same_answer_from_every_frame_a_viewer_may_take_for_the_m
     assert stats.counts["camera_turn:near_turn_boundary"] == 1
 
 
+def test_moments_name_one_object():
+    # two chairs: "when the chair first appears" would not say which; the sofa and bed stay
+    objs = [*OBJECTS[:2], obj(5, "chair", "room|0", 2, 2), obj(6, "armchair", "room|0", 8, 8)]
+    stats = Rejections()
+    view = make_view(objs, appearing([0, 99, 30, 60]), yaw_deg=np.linspace(0, 90, N))
+    assert set(answers(camera_turn(view.full, CFG, stats))) == {("sofa", "bed")}
+    assert stats.counts["camera_turn:not_unique"] == 1
+
+
 def test_moments_must_be_apart_and_survive_sampling():
     stats = Rejections()
     assert not answers(camera_turn(turning(90.0, first=(0, 15)).full, CFG, stats))  # 1.5 s apart
@@ -91,7 +100,7 @@ def test_moments_must_be_apart_and_survive_sampling():
     px[60, 1] = 500  # the bed is clear in frame 60 only: none of the 8 sampled frames shows it
     stats = Rejections()
     assert not answers(camera_turn(make_view(OBJECTS[:2], px, yaw_deg=np.linspace(0, 90, N)).full, CFG, stats))
-    assert stats.counts["camera_turn:instance_not_referable"] == 1  # the shared naming rule turns it down
+    assert stats.counts["camera_turn:not_referable"] == 1  # the shared naming rule turns it down
 
 
 # --- camera displacement -----------------------------------------------------------------------

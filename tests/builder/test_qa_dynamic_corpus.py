@@ -83,6 +83,7 @@ def recheck(corpus: Path) -> dict:
             assert r["gt_value"] == pytest.approx(d, abs=1e-6) and r["answer"] == format_number(d, 1), r["id"]
             assert d >= cfg["ego_min_displacement_m"]
         elif t in ("camera_displacement_between", "camera_turn"):
+            assert len(ids["object1"]) == len(ids["object2"]) == 1, r["id"]  # "the sofa": one object
             i = w.first_frame(ids["object1"], a, b, cfg["seen_pixels"])
             j = w.first_frame(ids["object2"], a, b, cfg["seen_pixels"])
             assert (j - i) / r["fps"] >= cfg["appearance_min_gap_s"], r["id"]

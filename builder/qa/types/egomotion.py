@@ -9,7 +9,7 @@ height, field of view or path shape. What each answer measures:
 - camera_displacement: straight-line distance between the camera centres at the video's first
   and last frames (both are always among the K uniformly sampled frames);
 - camera_displacement_between, camera_turn: between the first appearances ("moments") of two
-  categories, the distance the camera moved, or its total turn (the unwrapped change of yaw,
+  objects, the distance the camera moved, or its total turn (the unwrapped change of yaw,
   so a full spin is never read as no turn) to the nearest 45 degrees;
 - ego_direction, goal_aiming: the bearing of an object's centre from the last pose, as front /
   left / right / behind (boundaries at 45 and 135 degrees) or as the turn that faces it, to
@@ -20,8 +20,8 @@ height, field of view or path shape. What each answer measures:
 
 Quality control, beyond the naming rules every type shares (unique or whole-family names,
 salience, visibility under sampling):
-- a moment is every frame a viewer could take for the first appearance: the first frame with a
-  pixel, the first clear frame (`sampled_fraction`), and both within each K-frame sample. Two
+- a moment names one object (the only one of its kind in the video, as "the <category>" needs)
+  and is every frame a viewer could take for its first appearance: the first frame with a pixel, the first clear frame (`sampled_fraction`), and both within each K-frame sample. Two
   moments are `appearance_min_gap_s` apart, every frame of the first precedes every frame of
   the second, and the answer is the same from every pair of their frames: the turn class with
   `ego_turn_margin_deg` to spare, the displacement within `ego_displacement_spread_rel`;
@@ -40,8 +40,7 @@ from functools import partial
 import numpy as np
 
 from builder.qa.config import QAConfig
-from builder.qa.types.common import (Candidate, Deferred, ListPool, Pool, Rejections, families, signed_angle_xz,
-                                     unique_objects)
+from builder.qa.types.common import Candidate, Deferred, ListPool, Pool, Rejections, signed_angle_xz, unique_objects
 from builder.qa.view import Scope
 from simsv_vsi.question_types import ACTION_TURNS, AIM_CLASSES, EGO_DIRECTIONS, TURN_CLASSES
 from simsv_vsi.records import ObjectRef
@@ -123,10 +122,6 @@ def _r(x, nd: int = 4):
     return round(float(x), nd)
 
 
-def _name(view, members: list[int], fam: str) -> str:
-    return view.objects[members[0]].category if len(members) == 1 else fam
-
-
 # --- camera displacement since the start -------------------------------------------------------
 
 
@@ -147,20 +142,21 @@ def camera_displacement(scope: Scope, cfg: QAConfig, stats: Rejections) -> ListP
 
 
 class Moments:
-    """The categories of a scope whose first appearance can be named, and for each every frame a
-    viewer could take for it (absolute frame numbers): `frames[:, 0]` the first frame with a
-    pixel, then the first clear frame, then per K the first sampled frame with a pixel and the
-    first clear one. `ok[a, b]`: moment b clearly after moment a."""
+    """The objects of a scope whose first appearance can be named ("when the sofa first
+    appears": only objects that may be called "the <category>", so the moment is one object's),
+    and for each every frame a viewer could take for it (absolute frame numbers): `frames[:, 0]`
+    the first frame with a pixel, then the first clear frame, then per K the first sampled frame
+    with a pixel and the first clear one. `ok[a, b]`: moment b clearly after moment a."""
 
     def __init__(self, scope: Scope, cfg: QAConfig, stats: Rejections, qtype: str):
         view = scope.view
-        fams = families(scope, stats, qtype)
+        uniq = unique_objects(scope, stats, qtype)
         self.names, self.members = [], []
         self.frames = np.zeros((0, 2 + 2 * len(cfg.sample_counts)), np.int64)
-        if not fams:
+        if not uniq:
             self.ok = np.zeros((0, 0), bool)
             return
-        members = list(fams.values())
+        members = [[i] for i in uniq]
         cols = [i for m in members for i in m]
         starts = np.cumsum([0] + [len(m) for m in members[:-1]])
         px = np.maximum.reduceat(scope.pixels[:, cols], starts, axis=1)  # (frames, families)
@@ -180,8 +176,7 @@ class Moments:
             if bad.any():
                 stats(qtype, rule, int(bad.sum()))
         keep = np.flatnonzero(~slow & ~unsampled)
-        names = list(fams)
-        self.names = [_name(view, members[k], names[k]) for k in keep.tolist()]
+        self.names = [view.objects[members[k][0]].category for k in keep.tolist()]
         self.members = [members[k] for k in keep.tolist()]
         self.frames = frames[keep]
         f0 = self.frames[:, 0]
