@@ -359,13 +359,15 @@ def _obstacles(view):
 
 class ActionPool(Pool):
     """Draws (action, closest object, three clearly farther objects) like ClosestPool draws its
-    sets: an entry uniformly, then three of its farther objects."""
+    sets: a kind of action uniformly (walk forward, turn left / right / around and walk), an
+    entry of it uniformly, then three of its farther objects."""
 
     def __init__(self, scope: Scope, cfg: QAConfig, stats: Rejections):
         t = "action_consequence"
         self.scope = scope
         view = scope.view
         self.entries = []  # (action text, walk m, heading change, end point, distances (U,), answer, farther)
+        self.by_turn: dict[str, list[int]] = {}  # action kind -> its entries (forward walks are often blocked)
         uniq = unique_objects(scope, stats, t)
         e = scope.end - 1
         room_id = view.frame_room[e]
@@ -392,6 +394,7 @@ class ActionPool(Pool):
                     far = ((d - d[:, [a]] >= cfg.rank_margin_m) & (d >= d[:, [a]] * (1 + cfg.rank_margin_rel))).all(0)
                     far_idx = np.flatnonzero(far).tolist()
                     if len(far_idx) >= 3:
+                        self.by_turn.setdefault(turn, []).append(len(self.entries))
                         self.entries.append((action_text(turn, n), n, dyaw, points[0], d[0], a, far_idx))
                     else:
                         unclear += 1
@@ -403,8 +406,10 @@ class ActionPool(Pool):
         if not self.entries:
             return None
         cats = [self.scope.view.objects[i].category for i in self.uniq]
+        turns = list(self.by_turn)  # each kind of action as often as the video allows, then an entry
         for _ in range(MAX_TRIES):
-            entry = self.entries[rng.below(len(self.entries))]
+            kind = self.by_turn[turns[rng.below(len(turns))]]
+            entry = self.entries[kind[rng.below(len(kind))]]
             text, _, _, _, _, a, far = entry
             others = [far[i] for i in sorted(rng.sample(len(far), 3))]
             key = (text, cats[a], *sorted(cats[o] for o in others))
