@@ -1,7 +1,7 @@
 """`simsv preview --corpus C --out DIR`: a static HTML page to look at videos and their questions.
 
 Per video: a player, a strip of 8 uniformly sampled frames, an SVG top-down map of the house
-(rooms, objects, the camera path of that video), and its questions with options and answers.
+(rooms, objects, the camera path of that video with its start and end), and its questions with options and answers.
 Hovering a question highlights the objects it refers to on the map (the first question of
 each video starts highlighted). No server, no scripts
 from elsewhere: open DIR/index.html in a browser.
@@ -36,6 +36,7 @@ svg .room{fill:#f3efe6;stroke:#888;stroke-width:0.04}
 svg .obj{fill:#9bb;stroke:#567;stroke-width:0.02}
 svg .obj.hi{fill:#e33;stroke:#900}
 svg .path{fill:none;stroke:#27c;stroke-width:0.06}
+svg .start{fill:#fff;stroke:#27c;stroke-width:0.05} svg .end{fill:#27c}
 li{margin:4px 0;cursor:default} li:hover{background:#fff3cc}
 .ans{color:#070;font-weight:bold} .type{color:#777;font-size:85%}
 """
@@ -67,6 +68,9 @@ def _svg(scene: dict, path_xz: np.ndarray, highlight: set[int]) -> str:
                      f'points="{" ".join(f"{c[0]:.2f},{c[2]:.2f}" for c in foot)}">'
                      f'<title>{html.escape(o["category"])}</title></polygon>')
     parts.append(f'<polyline class="path" points="{" ".join(f"{x:.2f},{z:.2f}" for x, z in path_xz)}"/>')
+    if len(path_xz):  # where the video starts and ends (the ego-motion questions' first and last poses)
+        for cls, (x, z) in (("start", path_xz[0]), ("end", path_xz[-1])):
+            parts.append(f'<circle class="{cls}" cx="{x:.2f}" cy="{z:.2f}" r="0.15"><title>camera {cls}</title></circle>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -80,7 +84,7 @@ def _question(r: dict) -> str:
             f'{"" if r["answer"] == r["answer_value"] else " (" + html.escape(r["answer_value"]) + ")"}</span></li>')
 
 
-def write_preview(corpus: Path, out: Path, max_videos: int = 6, questions_per_video: int = 12) -> Path:
+def write_preview(corpus: Path, out: Path, max_videos: int = 6, questions_per_video: int = 20) -> Path:
     corpus, out = Path(corpus), Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out}: exists and is not a folder")

@@ -38,6 +38,8 @@ BENCHMARKS = {b.name: b for b in [
               "the rows with pruned == False, scored in the same pass as VSI-Bench"),
     Benchmark("SIMS-VSI held-out", "simsv_heldout", "overall", 1.0, SIMSV_REPO,
               "the test split: houses never seen in training"),
+    Benchmark("SIMS-VSI dynamic", "simsv_dynamic", "overall", 1.0, SIMSV_REPO,
+              "ego-motion and spatial-memory questions (config `dynamic`) on the test split: beyond the paper"),
     Benchmark("OpenEQA", "simsv_openeqa", "llm_match", 1.0, "facebookresearch/open-eqa",
               "LLM-Match; without a judge only `proxy_token_f1` is reported, labelled a proxy"),
     Benchmark("VideoMME", "videomme", "videomme_perception_score", 1.0, "lmms-lab/Video-MME",
@@ -55,6 +57,7 @@ SUITES = {
     "vsibench": ("simsv_vsibench",),
     "heldout": ("simsv_heldout",),
     "openeqa": ("simsv_openeqa",),
+    "dynamic": ("simsv_dynamic",),
     "paper": ("simsv_vsibench", "simsv_heldout", "simsv_openeqa", "videomme", "egoschema_subset",
               "mmerealworld_lite"),
 }

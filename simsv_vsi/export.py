@@ -7,7 +7,7 @@ Layout (a `datasets` VideoFolder; no loading script, which datasets >= 4 would n
     data/videos/<video_id>.mp4         every video once (walkthroughs and room clips)
     data/qa_<mix>_<split>.parquet      one row per question; `file_name` = videos/<video_id>.mp4
 
-Weighted mixes (`3q`, `vsi_baseline`) and `all` have their own files; one config per question
+Weighted mixes (`3q`, `vsi_baseline`), `dynamic` and `all` have their own files; one config per question
 type (and per type and format for numeric types, e.g. `object_abs_distance_oe`) reads the
 `all` files through YAML filters.
 
@@ -36,12 +36,12 @@ import pyarrow as pa
 from simsv_vsi.cards import dataset_card
 from simsv_vsi.folder_lock import folder_lock
 from simsv_vsi.integrity import CHUNK, CorruptFile, check_digest, read_json
-from simsv_vsi.mixes import SPLITS, WEIGHTED_MIXES
+from simsv_vsi.mixes import GROUP_MIXES, SPLITS, WEIGHTED_MIXES
 from simsv_vsi.question_types import QUESTION_TYPES
 from simsv_vsi.records import read_records, write_records
 
 DEFAULT_CONFIG = "3q"
-EXPORTED_MIXES = (*WEIGHTED_MIXES, "all")
+EXPORTED_MIXES = (*WEIGHTED_MIXES, *GROUP_MIXES, "all")
 EXPORT_FORMAT = "simsv-export/1"
 """`export.json`'s `format`: the marker that a folder is an export, which a later export may replace."""
 EXPORT_ENTRIES = {"README.md", "ATTRIBUTION.md", "export.json", "data", ".cache"}

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from simsv_vsi.question_types import QUESTION_TYPES
+from simsv_vsi.question_types import DYNAMIC_TYPES, QUESTION_TYPES
 
 SPLITS = ("train", "validation", "test")
 
@@ -51,11 +51,15 @@ MIX_VSI_BASELINE = (
     Component("obj_appearance_order", "mc", 618),
 )
 WEIGHTED_MIXES = {"3q": MIX_3Q, "vsi_baseline": MIX_VSI_BASELINE}
+# Mixes of every record of a set of types (no target size: their yields differ by type, and a
+# fixed size such as the paper preset's 25,000 would fail on the rarest). `dynamic`: the
+# ego-motion and spatial-memory types, beyond the paper (SAT's dynamic skills over video).
+GROUP_MIXES = {"dynamic": DYNAMIC_TYPES}
 
 
 def mix_names() -> list[str]:
-    """`3q`, `vsi_baseline`, `all`, and one per question type (both formats)."""
-    return [*WEIGHTED_MIXES, "all", *QUESTION_TYPES]
+    """`3q`, `vsi_baseline`, `dynamic`, `all`, and one per question type (both formats)."""
+    return [*WEIGHTED_MIXES, *GROUP_MIXES, "all", *QUESTION_TYPES]
 
 
 def _key(seed: int, text: str) -> int:
@@ -102,7 +106,7 @@ def components(name: str) -> tuple[Component, ...] | None:
     """The weighted recipe of a mix, or None for mixes that take every matching record."""
     if name in WEIGHTED_MIXES:
         return WEIGHTED_MIXES[name]
-    if name == "all" or name in QUESTION_TYPES:
+    if name == "all" or name in QUESTION_TYPES or name in GROUP_MIXES:
         return None
     raise ValueError(f"unknown mix {name!r}; known: {', '.join(mix_names())}")
 
@@ -144,6 +148,8 @@ def _component_rows(records: pa.Table, c: Component) -> pa.Table:
 
 
 def _select_all(name: str, records: pa.Table) -> pa.Table:
+    if name in GROUP_MIXES:
+        return records.filter(pc.is_in(records["question_type"], pa.array(GROUP_MIXES[name], pa.string())))
     return records if name == "all" else records.filter(pc.equal(records["question_type"], name))
 
 

@@ -91,6 +91,41 @@ QUESTION_TYPES: dict[str, QuestionType] = {t.name: t for t in [
         "Which of the these objects ({choice_a}, {choice_b}, {choice_c}, {choice_d}) is the closest "
         "to the ego-position at the last frame in the video?",
         "choice", "video", options_in_question=True),
+    # Beyond VSI-Bench: the camera's own motion and spatial memory (SAT's dynamic skills over
+    # video time; builder/qa/types/egomotion.py). Appended: a type's position seeds its slots.
+    QuestionType(
+        "camera_displacement",
+        "How far is the camera at the last frame of the video from where it was at the first frame "
+        "(straight-line distance, in meters)?",
+        "numeric", "video", "m", 1, ("oe",)),
+    QuestionType(
+        "camera_displacement_between",
+        "How far did the camera move between the moment the {object1} first appears and the moment "
+        "the {object2} first appears in the video (straight-line distance, in meters)?",
+        "numeric", "video", "m", 1, ("oe",)),
+    QuestionType(
+        "camera_turn",
+        "Between the moment the {object1} first appears and the moment the {object2} first appears in "
+        "the video, which way did the camera turn in total, and by about how much (to the nearest 45 "
+        "degrees)?",
+        "choice", "video", num_options=6),  # every class is an option: nothing to draw
+    QuestionType(
+        "ego_direction",
+        "At the last frame of the video, is the {category} to my front, left, right, or behind me?\n"
+        "An object is in front of me if I would turn less than 45 degrees to face it, and behind me "
+        "if I would turn more than 135 degrees.",
+        "choice", "video"),
+    QuestionType(
+        "goal_aiming",
+        "At the last frame of the video, to face the {category}, should I turn left, right, or "
+        "around, and by about how many degrees (to the nearest 45 degrees)?",
+        "choice", "video", num_options=7),
+    QuestionType(
+        "action_consequence",
+        "If I {action} from where I am at the last frame of the video, which of these objects "
+        "({choice_a}, {choice_b}, {choice_c}, {choice_d}) will be the closest to me?\nMeasure along "
+        "the floor to the closest point of each object.",
+        "choice", "video", options_in_question=True),
 ]}
 
 DIRECTION_CLASSES = {
@@ -99,6 +134,19 @@ DIRECTION_CLASSES = {
     "object_rel_direction_hard": ("front-left", "front-right", "back-left", "back-right"),
 }
 ROUTE_TURNS = ("turn left", "turn right", "turn back")
+# camera_turn: the camera's total turn to the nearest 45 degrees (a turn near 0 or 180 is not asked)
+TURN_CLASSES = tuple(f"{side}, about {deg} degrees" for side in ("left", "right") for deg in (45, 90, 135))
+# ego_direction: where an object is at the last frame (front/behind: within 45 degrees)
+EGO_DIRECTIONS = ("front", "left", "right", "behind")
+# goal_aiming: the turn that faces an object, to the nearest 45 degrees (facing it already: not asked)
+AIM_CLASSES = (*(f"turn {side} about {deg} degrees" for side in ("left", "right") for deg in (45, 90, 135)),
+               "turn around")
+# action_consequence: what the viewer does from the last pose, and its change of heading
+# (degrees, positive = left, as yaw)
+ACTION_TURNS = {"walk": 0.0, "turn left and walk": 90.0, "turn right and walk": -90.0, "turn around and walk": 180.0}
+# the types above, for mixes and evaluation
+DYNAMIC_TYPES = ("camera_displacement", "camera_displacement_between", "camera_turn", "ego_direction", "goal_aiming",
+                 "action_consequence")
 
 
 def question_type(name: str) -> QuestionType:

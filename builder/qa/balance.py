@@ -36,13 +36,16 @@ from simsv_vsi.records import QARecord
 # houses, win rates per start object alone beat chance by 5.9 points on held-out houses), nor
 # a direction from any one of its three objects (a toilet stands against a wall: rarely ahead)
 DIRECTION_TYPES = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard")
+# ego-motion types whose answer a blind model could tie to the objects they name (the bed is
+# behind at the end, the camera turns left after the fridge): judged per named object too
+EGO_NAMED_TYPES = ("camera_turn", "ego_direction", "goal_aiming")
 CATEGORY_TYPES = ("object_rel_distance", "obj_spatiotemporal_distance", "obj_appearance_order", "route_planning",
-                  *DIRECTION_TYPES)
+                  *DIRECTION_TYPES, *EGO_NAMED_TYPES, "action_consequence")
 CATEGORY_ROUNDS = 2
 # counts too: their options are nearly always 1, 2, 3 and 4 (a count above 4 is rare), so a fair
 # question is one whose answer is each of them equally often, yet 88 % of counts are 1 and the
 # distractor rule (choices.py) evens them out only as well as the prior's rare tail is known
-BALANCED_TYPES = (*DIRECTION_TYPES, "route_planning", "object_counting")
+BALANCED_TYPES = (*DIRECTION_TYPES, "route_planning", "object_counting", *EGO_NAMED_TYPES)
 MIN_SHARE = 0.03
 # Category thinning keeps an event in proportion (expected + PRIOR) / (happened + PRIOR): an
 # event a few counts above chance is mostly luck, which an unbiased generator shows as well,
@@ -119,7 +122,7 @@ def _events(r: QARecord) -> tuple[list, list]:
     if r.question_type == "route_planning":
         start = next(o.category for o in r.objects if o.role == "start")
         return [(start, r.answer_value)], [(start, c) for c in offered]
-    if r.question_type in DIRECTION_TYPES:  # per object named, in its role
+    if r.question_type in DIRECTION_TYPES or r.question_type in EGO_NAMED_TYPES:  # per object named, in its role
         named = [(o.role, o.category) for o in r.objects]
         return [(*n, r.answer_value) for n in named], [(*n, c) for n in named for c in offered]
     return [r.answer_value], offered

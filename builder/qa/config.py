@@ -72,6 +72,22 @@ class QAConfig:
     # |a - b| >= mc_min_option_gap_rel * min(a, b), on the printed values.
     mc_min_option_gap_rel: float = 0.15
 
+    # Ego-motion and spatial memory (qa/types/egomotion.py). Heading is the camera's yaw in the
+    # floor plane; a "moment" is when a named category first appears, which a viewer may place
+    # at its first pixel, at its first clear frame, or at either in the K sampled frames: an
+    # answer must hold for every one of those frames.
+    ego_min_displacement_m: float = 0.5  # shorter camera displacements are not asked
+    ego_displacement_spread_rel: float = 0.1  # displacement between moments: all readings within 10 %
+    ego_turn_margin_deg: float = 10.0  # a turn (camera_turn, goal_aiming) this far from 22.5 + 45k
+    ego_direction_margin_deg: float = 15.0  # ego_direction: this far from 45 and 135 degrees
+    ego_min_object_distance_m: float = 1.0  # camera -> object centre, for a direction to be defined
+    # Action consequence: walks of 1..action_max_walk_m whole metres from the last pose; the
+    # ranking must hold for walks this much shorter or longer and headings this much off.
+    action_max_walk_m: int = 2
+    action_walk_tolerance_m: float = 0.25
+    action_heading_tolerance_deg: float = 10.0
+    action_clearance_m: float = 0.2  # the walk keeps this far from walls and furniture
+
     def __post_init__(self):
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or not 0 <= self.seed < 2**64:
             raise ValueError(f"qa config: seed must be an int in [0, 2**64), got {self.seed!r}")  # it keys the slots' streams

@@ -17,6 +17,7 @@ from builder.qa.types.appearance import AppearancePool
 from builder.qa.types.closest import rel_distance, spatiotemporal
 from builder.qa.types.common import Candidate, Pool, Rejections
 from builder.qa.types.direction import direction
+from builder.qa.types.egomotion import DYNAMIC_POOLS
 from builder.qa.types.measurement import abs_distance, counting, object_size, room_size
 from builder.qa.types.route import RoutePool
 from builder.qa.view import Scope, TrajectoryView
@@ -36,6 +37,7 @@ POOLS = {
     "route_planning": RoutePool,
     "obj_appearance_order": AppearancePool,
     "obj_spatiotemporal_distance": spatiotemporal,
+    **DYNAMIC_POOLS,  # ego-motion and spatial memory
 }
 assert set(POOLS) == set(QUESTION_TYPES), "every registered type needs a generator"
 FORMAT_CODE = {"oe": 1, "mc": 2}

@@ -58,3 +58,17 @@ def test_split_houses_holds_out_whole_houses_stably():
     assert all(big[h] == s[h] for h in houses if s[h] == "train" or big[h] != "train")  # only lends from train
     tiny = split_houses(houses[:3], seed=0)
     assert sorted(tiny.values()) == ["test", "train", "validation"]
+
+
+def test_dynamic_mix_is_every_ego_motion_record():
+    from simsv_vsi.mixes import mix_names
+    from simsv_vsi.question_types import DYNAMIC_TYPES
+
+    recs = [QARecord(f"h{h}:{t}:mc:{k}", f"house_{h:06d}", h, 0, "v", "v.mp4", None, 0, 10, 10.0, t, "mc", "q?",
+                     None, "1", "1", 1.0, None)
+            for h in range(3) for t in ("camera_turn", "ego_direction", "obj_appearance_order") for k in range(4)]
+    t = records_table(recs)
+    m = sample_mix("dynamic", t, 5, seed=0)  # no target size: every matching record
+    assert m.num_rows == 24 and set(m["question_type"].to_pylist()) == {"camera_turn", "ego_direction"}
+    assert max_size("dynamic", t) == 24 and "dynamic" in mix_names()
+    assert set(DYNAMIC_TYPES) >= set(m["question_type"].to_pylist())
