@@ -455,7 +455,7 @@ def _timed_run(pts: np.ndarray, centre, cfg: PlannerConfig) -> tuple[np.ndarray,
 
 
 def _plan_scan(house: House, grid: occ.OccupancyGrid, tour: list[str], visits: list[str], points: dict,
-               skipped: dict, rng: np.random.Generator, cfg: PlannerConfig) -> WalkthroughPlan:
+               skipped: dict, rng: np.random.Generator, cfg: PlannerConfig, more: dict | None = None) -> WalkthroughPlan:
     """The "scan" style (module docstring): loops round each room, gaze and pitch by content."""
     from builder.capture import gaze
 
@@ -510,7 +510,7 @@ def _plan_scan(house: House, grid: occ.OccupancyGrid, tour: list[str], visits: l
                 if float(_wrap(arrival - math.degrees(bear[first]))) * winding > 0:
                     pts, first = pts[::-1], n - 1 - first
                     loops[room] = (pts, centre)
-            lap = n + int(math.ceil(cfg.ring_overlap * n))
+            lap = n + int(math.ceil((cfg.ring_overlap + (more or {}).get(room, 0.0)) * n))
             if k + 1 == len(visits):  # the last room: a little more, as smoothing holds the final gaze back
                 lap += int(math.ceil(0.1 * n))
             else:  # go on round until nearest the next room (at most an eighth of a lap more)
@@ -691,7 +691,21 @@ def plan_walkthrough_detailed(
         log.warning("house %s: skipping room %s: %s", house.id, room, why)
     visits = [r for r in tour if r in points]
     if cfg.style == "scan":
-        return _plan_scan(house, grid, tour, visits, points, skipped, rng, cfg)
+        # A loop whose gaze sweeps less than a full turn (content pulled it back) is walked a tenth
+        # of a lap further and the walkthrough planned again from the same random state: every
+        # room keeps a 355-degree sweep (QA's room clips need 350), at most three times over.
+        state, more = rng.bit_generator.state, {}
+        for _ in range(4):
+            rng.bit_generator.state = state
+            plan = _plan_scan(house, grid, tour, visits, points, skipped, rng, cfg, more)
+            yaw = np.unwrap(np.radians([p.yaw_deg for p in plan.poses]))
+            short = [s.room_id for s in plan.scans if s.end_frame < len(plan.poses)
+                     and math.degrees(np.ptp(yaw[s.start_frame: s.end_frame + 1])) < 355.0]
+            if not short:
+                break
+            for room in short:
+                more[room] = more.get(room, 0.0) + 0.1
+        return plan
     if cfg.style != "spin":
         raise ValueError(f"unknown planner style '{cfg.style}' (known: spin, scan)")
 

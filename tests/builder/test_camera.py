@@ -60,3 +60,14 @@ def test_rolled_pose_and_trajectory_intrinsics_give_exact_masks(hfov, roll):
     assert abs(cols.mean() + 0.5 - centroid.x) < 0.5 and abs(rows.mean() + 0.5 - centroid.y) < 0.5
     with pytest.raises(ValueError, match="frame size"):
         use_intrinsics(r, Intrinsics(640, 480, 50.0))
+
+
+def test_build_config_records_the_profile_and_old_folders_resume_with_theirs():
+    from builder.config import BuildConfig, CaptureConfig
+
+    hand = BuildConfig(capture=CaptureConfig(camera="handheld")).to_json()
+    assert hand["capture"]["camera"] == "handheld"
+    assert BuildConfig.from_json(hand).capture.camera == "handheld"
+    old = BuildConfig().to_json()  # what folders built before profiles hold: no `camera`
+    assert "camera" not in old["capture"]
+    assert BuildConfig.from_json(old).capture.camera == "fixed"
