@@ -94,9 +94,11 @@ def _child(cmd: list[str], perturb: int) -> str:
     return r.stdout.strip().splitlines()[-1]
 
 
-def house_figure(runs: int, out: Path, width: int, height: int, seed: int) -> str:
+def house_figure(runs: int, out: Path, width: int, height: int, seed: int, start: int = 0) -> str:
+    """Runs start..runs-1 (a series cut short goes on with --start); the figure counts every
+    run_* folder under `out`."""
     digests: dict[str, set[str]] = defaultdict(set)
-    for k in range(runs):
+    for k in range(start, runs):
         corpus = out / f"run_{k:02d}"
         env = {**os.environ, "MALLOC_PERTURB_": str(k % 256)}
         base = [sys.executable, "-m", "builder"]
@@ -104,11 +106,14 @@ def house_figure(runs: int, out: Path, width: int, height: int, seed: int) -> st
                                str(width), "--height", str(height), "--out", str(corpus), "--quiet"], env=env, check=True,
                        stdout=subprocess.DEVNULL)
         subprocess.run(base + ["qa", "--corpus", str(corpus), "--quiet"], env=env, check=True, stdout=subprocess.DEVNULL)
-        for path in sorted(corpus.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                digests[str(path.relative_to(corpus))].add(hashlib.sha256(path.read_bytes()).hexdigest())
-        print(_tally(digests, k + 1, width, height, seed), flush=True)  # so far: a cut-short series still reports
-    return _tally(digests, runs, width, height, seed)
+        done = sorted(out.glob("run_*"))
+        digests = defaultdict(set)
+        for run in done:
+            for path in sorted(run.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    digests[str(path.relative_to(run))].add(hashlib.sha256(path.read_bytes()).hexdigest())
+        print(_tally(digests, len(done), width, height, seed), flush=True)  # so far: a cut-short series still reports
+    return _tally(digests, len(sorted(out.glob("run_*"))), width, height, seed)
 
 
 def _tally(digests: dict[str, set[str]], runs: int, width: int, height: int, seed: int) -> str:
@@ -119,7 +124,7 @@ def _tally(digests: dict[str, set[str]], runs: int, width: int, height: int, see
              f"{len(digests)} files, {len(videos)} videos ({len(clips)} room clips)",
              f"distinct sha256 per file: max {worst}; files with more than one: "
              f"{sorted(f for f, v in digests.items() if len(v) > 1) or 'none'}"]
-    for f in sorted(videos)[:3] + sorted(clips)[-2:]:
+    for f in sorted(set(videos) - set(clips)) + sorted(clips)[:1] + sorted(clips)[-1:]:
         lines.append(f"  {f}: {len(digests[f])}")
     return "\n".join(lines)
 
@@ -129,6 +134,7 @@ def main(argv=None) -> int:
     p.add_argument("--perturb", action="store_true", help="the encoder alone, under heap perturbation")
     p.add_argument("--frames", type=int, default=60, help="frames per encode (--perturb)")
     p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--start", type=int, default=0, help="first run index (to go on with a series)")
     p.add_argument("--out", type=Path, help="folder for the runs' corpora")
     p.add_argument("--width", type=int, default=336, help="336: 21 macroblocks, odd like 680's 43")
     p.add_argument("--height", type=int, default=192)
@@ -143,7 +149,7 @@ def main(argv=None) -> int:
     else:
         if a.out is None:
             p.error("--out is required (or --perturb)")
-        print(house_figure(a.runs, a.out, a.width, a.height, a.seed))
+        print(house_figure(a.runs, a.out, a.width, a.height, a.seed, a.start))
     return 0
 
 

@@ -46,8 +46,6 @@ def finished_houses(corpus: Path, check: bool = True) -> list[Path]:
     from builder.pipeline import check_house
 
     corpus = Path(corpus)
-    if not corpus.is_dir():
-        raise FileNotFoundError(f"--corpus {corpus}: no such folder")
     if not (corpus / "build_config.json").exists():
         raise FileNotFoundError(f"{corpus}: not a corpus (no build_config.json); run `simsv generate` first")
     read_json(corpus / "build_config.json")
