@@ -406,9 +406,7 @@ def error_line(e: BaseException) -> str:
 
 def cmd_check_rules(a) -> int:
     from builder.houses import check
-    if a.generate is not None:
-        if a.generate < 1:
-            raise ValueError(f"--generate must be >= 1, got {a.generate}")
+    if a.generate is not None:  # its range (>= 1) is checked while parsing
         from builder.assets import default_catalog
         houses = check.generated_houses(a.generate, a.seed, default_catalog(), progress=sys.stderr)
     else:

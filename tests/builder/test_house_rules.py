@@ -3,6 +3,8 @@ hand-built plausible room passes them all."""
 
 import dataclasses
 
+import pytest
+
 from builder.houses.floorplan import room_walls
 from builder.houses.rules import check_house
 from builder.houses.spec import House, HouseObject, Opening, Room
@@ -136,7 +138,10 @@ def test_check_rules_command_on_generated_houses(capsys, tmp_path):
     bad = house(replace(good_objects(), 5, yaw_deg=0.0))
     assert check.run([bad]) == 1
     assert "no_yaw_jitter" in capsys.readouterr().out
-    assert main(["check-rules", "--generate", "0"]) == 2
+    with pytest.raises(SystemExit) as e:  # the flag's range is checked while parsing
+        main(["check-rules", "--generate", "0"])
+    assert e.value.code == 2
+    assert "--generate" in capsys.readouterr().err
     for i, h in enumerate(houses):
         h.save(tmp_path / "houses" / f"house_{i:06d}" / "house.json")
     assert [h.id for h in check.corpus_houses(tmp_path)] == [h.id for h in houses]

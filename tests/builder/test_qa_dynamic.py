@@ -144,17 +144,17 @@ def still(yaw: float = 0.0, objects=OBJECTS, px=None, cam=(5.0, 1.5, 5.0)):
 def test_ego_direction_front_left_right_behind():
     # facing +z: the sofa (+z) is ahead, the bed (+x) to the left, the toilet (-x) right, the fridge behind
     got = {k[0]: v for k, (v, _) in answers(ego_direction(still().full, CFG, Rejections())).items()}
-    assert got == {"sofa": "front", "bed": "left", "toilet": "right", "fridge": "behind"}
+    assert got == {"sofa": "front", "bed": "left", "toilet": "right", "refrigerator": "behind"}
     # turned to face +x, everything moves a quarter turn to the right
     got = {k[0]: v for k, (v, _) in answers(ego_direction(still(90.0).full, CFG, Rejections())).items()}
-    assert got == {"sofa": "right", "bed": "front", "toilet": "behind", "fridge": "left"}
+    assert got == {"sofa": "right", "bed": "front", "toilet": "behind", "refrigerator": "left"}
     assert bearing_deg(np.array([5.0, 5.0]), 0.0, np.array([[2.0, 5.0]]))[0] == pytest.approx(90.0)
 
 
 def test_goal_aiming():
     got = {k[0]: v for k, (v, _) in answers(goal_aiming(still().full, CFG, Rejections())).items()}
     assert got == {"bed": "turn left about 90 degrees", "toilet": "turn right about 90 degrees",
-                   "fridge": "turn around"}
+                   "refrigerator": "turn around"}
     stats = Rejections()
     goal_aiming(still().full, CFG, stats)
     assert stats.counts["goal_aiming:already_facing"] == 1  # the sofa: straight ahead
@@ -168,7 +168,7 @@ def test_bearing_rules():
             obj(4, "fridge", "room|0", 5, 1.5)]
     stats = Rejections()
     got = answers(ego_direction(still(objects=objs).full, CFG, stats))
-    assert list(got) == [("fridge",)]
+    assert list(got) == [("refrigerator",)]
     assert stats.counts["ego_direction:too_close_to_camera"] == 1
     assert stats.counts["ego_direction:near_direction_boundary"] == 2
     objs[2] = obj(3, "toilet", "room|0", tx, tz)  # the same toilet, 0.6 m wide: front from all of it
@@ -197,9 +197,9 @@ def test_action_consequence_closest_after_each_action():
     got, _ = actions(view)
     assert {k: [view.objects[i].category for i in v] for k, v in got.items()} == {
         ("walk 2 meters forward", 2): ["sofa"], ("turn left and walk 2 meters", 2): ["bed"],
-        ("turn right and walk 2 meters", 2): ["toilet"], ("turn around and walk 2 meters", 2): ["fridge"],
+        ("turn right and walk 2 meters", 2): ["toilet"], ("turn around and walk 2 meters", 2): ["refrigerator"],
         ("walk 1 meter forward", 1): ["sofa"], ("turn left and walk 1 meter", 1): ["bed"],
-        ("turn right and walk 1 meter", 1): ["toilet"], ("turn around and walk 1 meter", 1): ["fridge"]}
+        ("turn right and walk 1 meter", 1): ["toilet"], ("turn around and walk 1 meter", 1): ["refrigerator"]}
 
 
 def test_action_rules():
