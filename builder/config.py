@@ -7,6 +7,47 @@ from dataclasses import asdict, dataclass, field
 
 
 BACKENDS = ("embedded", "ai2thor")  # see render/backend.py
+LIGHTING = ("baked", "rig")  # rig: the fixed light rig of earlier builds (no shadows, no effects)
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    """Lighting and camera effects of the embedded renderer (render/bake.py, render/post.py).
+    Bad values raise ValueError naming the field and its allowed range."""
+
+    # "baked": ceiling lights, lamps and daylight with shadows and ambient occlusion, baked once
+    # per house; "rig": the fixed sky/key/fill/headlight rig of earlier builds
+    lighting: str = "baked"
+    # multisample anti-aliasing samples per pixel of the colour pass (0 = off; ids and depth never are)
+    msaa: int = 4
+    # motion blur: shutter open for this fraction of the frame interval (0 = off, 1 = whole interval)
+    motion_blur: float = 0.35
+    # sensor noise: standard deviation at mid grey, in linear units (0 = off)
+    noise: float = 0.02
+    # defocus blur radius in pixels (0 = off)
+    defocus_px: float = 0.7
+    # exposure that follows the scene's brightness along the video, as a phone camera's does
+    auto_exposure: bool = True
+
+    def __post_init__(self):
+        def bad(field_name, allowed, got):
+            raise ValueError(f"render.{field_name}: must be {allowed}, got {got!r}")
+
+        if self.lighting not in LIGHTING:
+            bad("lighting", " or ".join(repr(x) for x in LIGHTING), self.lighting)
+        if self.msaa not in (0, 2, 4, 8) or isinstance(self.msaa, bool):
+            bad("msaa", "0, 2, 4 or 8", self.msaa)
+        for name, lo, hi in (("motion_blur", 0.0, 1.0), ("noise", 0.0, 0.2), ("defocus_px", 0.0, 4.0)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
+                bad(name, f"a number in [{lo:g}, {hi:g}]", v)
+        if not isinstance(self.auto_exposure, bool):
+            bad("auto_exposure", "true or false", self.auto_exposure)
+
+    @classmethod
+    def off(cls) -> "RenderConfig":
+        """The look of earlier builds: light rig, no anti-aliasing, no camera effects."""
+        return cls(lighting="rig", msaa=0, motion_blur=0.0, noise=0.0, defocus_px=0.0, auto_exposure=False)
 
 
 @dataclass(frozen=True)
@@ -22,6 +63,8 @@ class CaptureConfig:
     trajectories_per_house: int = 2
     # what draws the frames: "embedded" (our renderer) or "ai2thor" (render/backend.py)
     backend: str = "embedded"
+    # lighting and camera effects (embedded backend)
+    render: RenderConfig = field(default_factory=RenderConfig)
 
 
 @dataclass(frozen=True)
@@ -41,8 +84,14 @@ class BuildConfig:
             del d["procthor"]
         if d["capture"]["backend"] == "embedded":
             del d["capture"]["backend"]
+        default_render = asdict(RenderConfig())
+        render = {k: v for k, v in d["capture"].pop("render").items() if v != default_render[k]}
+        if render:
+            d["capture"]["render"] = render
         return d
 
     @classmethod
     def from_json(cls, d: dict) -> "BuildConfig":
-        return cls(houses=d["houses"], seed=d["seed"], capture=CaptureConfig(**d["capture"]), procthor=d.get("procthor"))
+        capture = dict(d["capture"])
+        capture["render"] = RenderConfig(**capture.get("render", {}))
+        return cls(houses=d["houses"], seed=d["seed"], capture=CaptureConfig(**capture), procthor=d.get("procthor"))

@@ -101,7 +101,7 @@ class HouseBuilder:
         self.catalog = catalog or default_catalog()
         c = cfg.capture
         self.intrinsics = Intrinsics(c.width, c.height, c.vfov_deg)
-        self.backend = make_backend(c.backend, self.intrinsics, self.catalog)
+        self.backend = make_backend(c.backend, self.intrinsics, self.catalog, c.render)
 
     def build(self, index: int, progress=None) -> dict:
         """Generate, capture and mark house `index` done; returns its summary."""
@@ -136,7 +136,8 @@ class HouseBuilder:
             done = tdir / "DONE"
             if not done.exists():
                 poses = plan_walkthrough(house, start, trajectory_rng(self.cfg.seed, index, k), planner_cfg)
-                capture_walkthrough(self.backend, poses, self.intrinsics, c.fps, tdir, grid.room_at, progress)
+                capture_walkthrough(self.backend, poses, self.intrinsics, c.fps, tdir, grid.room_at, progress,
+                                    sequence_seed=effects_seed(self.cfg.seed, index, k))
             trajectories.append({"trajectory": tdir.name, "start_room": start, **json.loads(done.read_text())})
         summary = {
             "house_id": house.id, "rooms": len(house.rooms), "objects": len(house.objects), "trajectories": trajectories,
@@ -144,6 +145,11 @@ class HouseBuilder:
         }
         write_text_atomic(hdir / "DONE", json.dumps(summary, indent=1, sort_keys=True))
         return summary
+
+
+def effects_seed(seed: int, house_index: int, trajectory: int) -> int:
+    """The seed of a walkthrough's camera effects (sensor noise)."""
+    return int(np.random.SeedSequence([seed, house_index, 3, trajectory]).generate_state(1)[0])
 
 
 def generate(cfg: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1), catalog=None, show_progress: bool = True,

@@ -1,4 +1,11 @@
-"""GLSL for the renderer. Lighting is computed in linear RGB and written as sRGB.
+"""GLSL for the renderer.
+
+Two lighting modes (config.RenderConfig.lighting):
+  - "baked": each vertex carries the irradiance baked once per house (render/bake.py: ceiling
+    lights, lamps, daylight, shadows, ambient occlusion); the fragment shader adds what depends
+    on the viewer (floor gloss, window outside, mirror environment) and writes linear HDR colour,
+    which the post pass (render/post.py) exposes, tone maps and turns into sRGB.
+  - "rig": the fixed light rig below, written straight as sRGB (or linear when a post pass runs).
 
 Light rig (fixed in world space, so a room looks the same from every pose):
   - hemispheric ambient: warm white from above, darker warm grey from below;
@@ -9,8 +16,13 @@ Normals are turned toward the viewer, so double-sided and badly wound assets lig
 """
 
 # Vertex layout shared by packing.py: position, normal, uv, (rgb linear, emissive), layer, id.
-VBO_FORMAT = "3f 3f 2f 4f i u"
-VBO_ATTRS = ("in_pos", "in_nrm", "in_uv", "in_col", "in_layer", "in_id")
+# irr: baked irradiance (linear RGB) and the material code (MATERIAL_* below).
+VBO_FORMAT = "3f 3f 2f 4f i u 4f"
+VBO_ATTRS = ("in_pos", "in_nrm", "in_uv", "in_col", "in_layer", "in_id", "in_irr")
+
+# Material code in in_irr.a: [0, 1) = glossiness of an ordinary surface; these mark the others.
+MATERIAL_SKY = 2.0  # window glass: the outside, looked up by view direction
+MATERIAL_MIRROR = 3.0  # mirror: an environment looked up by the reflected direction
 
 
 def vbo_layout(active) -> tuple[str, list[str]]:
@@ -68,6 +80,7 @@ void main() {
 
 FRAGMENT = """
 #version 330
+#define LINEAR_OUT LINEAR_OUT_VALUE
 uniform sampler2DArray u_tex;
 in vec3 v_light; in vec2 v_uv;
 flat in vec3 v_col; flat in int v_layer; flat in uint v_id;
@@ -86,7 +99,94 @@ void main() {
         vec3 t = texture(u_tex, vec3(v_uv, float(v_layer))).rgb;
         base *= t * t * (0.3 * t + 0.7);  // sRGB decode within ~1/255
     }
+#if LINEAR_OUT
+    f_color = vec4(base * v_light, 1.0);
+#else
     f_color = vec4(to_srgb(base * v_light), 1.0);
+#endif
+    f_id = v_id;
+}
+"""
+
+VERTEX_BAKED = """
+#version 330
+uniform mat4 u_vp;
+in vec3 in_pos; in vec3 in_nrm; in vec2 in_uv; in vec4 in_col; in int in_layer; in uint in_id; in vec4 in_irr;
+out vec3 v_light; out vec2 v_uv; out vec3 v_pos; out vec3 v_nrm;
+flat out vec3 v_col; flat out int v_layer; flat out uint v_id; flat out float v_mat;
+void main() {
+    gl_Position = u_vp * vec4(in_pos, 1.0);
+    v_light = in_irr.rgb + in_col.a * 4.0;  // emission in the units of the bake
+    v_uv = in_uv; v_pos = in_pos; v_nrm = in_nrm;
+    v_col = in_col.rgb; v_layer = in_layer; v_id = in_id; v_mat = in_irr.a;
+}
+"""
+
+# Outside and mirror environments are procedural (no images to license): a sky gradient with a
+# sun glow over a distant ground with a tree line; mirrors see a soft room (warm walls, light ceiling).
+FRAGMENT_BAKED = """
+#version 330
+uniform sampler2DArray u_tex;
+uniform vec3 u_eye;
+uniform vec3 u_sky_zenith; uniform vec3 u_sky_horizon; uniform vec3 u_ground; uniform vec3 u_sun_dir;
+uniform vec3 u_room_env;
+uniform vec4 u_spec_pos[4];  // xyz: the nearest lights; w: 0 when unused
+uniform vec3 u_spec_col[4];
+in vec3 v_light; in vec2 v_uv; in vec3 v_pos; in vec3 v_nrm;
+flat in vec3 v_col; flat in int v_layer; flat in uint v_id; flat in float v_mat;
+layout(location = 0) out vec4 f_color;
+layout(location = 1) out uint f_id;
+
+vec3 outside(vec3 d) {
+    float h = d.y;
+    // distant tree line: a band just above the horizon whose height wobbles with the azimuth
+    float az = atan(d.z, d.x);
+    float trees = 0.035 + 0.02 * sin(az * 7.0) + 0.012 * sin(az * 23.0 + 1.3) + 0.008 * sin(az * 61.0);
+    if (h < 0.0) return u_ground * (0.75 + 0.25 * exp(8.0 * h));
+    if (h < trees) return u_ground * vec3(0.55, 0.75, 0.5) * 0.6;
+    vec3 sky = mix(u_sky_horizon, u_sky_zenith, sqrt(clamp(h, 0.0, 1.0)));
+    float sun = max(dot(d, u_sun_dir), 0.0);
+    return sky + vec3(1.0, 0.9, 0.75) * (0.6 * pow(sun, 8.0) + 6.0 * pow(sun, 400.0));
+}
+
+vec3 room_env(vec3 d) {
+    float up = d.y;
+    vec3 c = u_room_env * (0.55 + 0.25 * smoothstep(-0.3, 0.6, up));
+    c *= 0.85 + 0.15 * sin(atan(d.z, d.x) * 3.0);  // walls at different distances
+    return c;
+}
+
+void main() {
+    vec3 base = v_col;
+    if (v_layer >= 0) {
+        vec3 t = texture(u_tex, vec3(v_uv, float(v_layer))).rgb;
+        base *= t * t * (0.3 * t + 0.7);  // sRGB decode within ~1/255
+    }
+    vec3 c = base * v_light;
+    if (v_mat > 0.0) {
+        vec3 V = normalize(v_pos - u_eye);
+        if (v_mat >= 2.5) {
+            vec3 n = normalize(v_nrm);
+            if (dot(n, V) > 0.0) n = -n;
+            c = 0.1 * c + 0.9 * room_env(reflect(V, n));
+        } else if (v_mat >= 1.5) {
+            c = outside(V);
+        } else {
+            vec3 n = normalize(v_nrm);
+            vec3 R = reflect(V, n);
+            float fres = 0.04 + 0.96 * pow(1.0 - max(dot(-V, n), 0.0), 5.0);
+            vec3 spec = vec3(0.0);
+            for (int k = 0; k < 4; k++) {
+                if (u_spec_pos[k].w == 0.0) continue;
+                vec3 L = u_spec_pos[k].xyz - v_pos;
+                float d2 = dot(L, L);
+                float s = max(dot(R, L * inversesqrt(d2)), 0.0);
+                spec += u_spec_col[k] * pow(s, 24.0 + 200.0 * v_mat) / (d2 + 0.25);
+            }
+            c += v_mat * (spec * (2.0 + 30.0 * v_mat) + fres * room_env(R) * 0.5);
+        }
+    }
+    f_color = vec4(c, 1.0);
     f_id = v_id;
 }
 """
