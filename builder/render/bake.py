@@ -146,7 +146,7 @@ def house_lights(house, seed: int) -> LightRig:
     return LightRig(lights, ambient, boxes, rooms_of_id, room_list, H,
                     sky_zenith=np.array([0.25, 0.45, 1.0]) * 2.2 * daylight,
                     sky_horizon=np.array([0.8, 0.88, 1.0]) * 2.6 * daylight,
-                    ground=np.array([0.36, 0.42, 0.26]) * 2.2 * daylight,
+                    ground=np.array([0.30, 0.34, 0.16]) * 2.0 * daylight,
                     sun_dir=sun_dir, room_env=np.array([0.75, 0.7, 0.62]) * level,
                     white_balance=1.0 / (1.0 + 0.5 * (warm - 1.0)))
 

@@ -233,7 +233,7 @@ class Renderer:
         self._batch = b
         self._gpu = [*vaos, vbo, ibo, tex]
         if self.baked:
-            rig = self._rig if self._rig is not None else bake.default_rig(b.lo.min(0), b.hi.max(0))
+            rig = self._rig if self._rig is not None else bake.default_rig(b.lo.min(0, initial=0.0), b.hi.max(0, initial=0.0))
             irr, self.bake_stats = bake.bake_irradiance(b.vertices, b.two_sided, rig, self._cube_depth)
             b.vertices["irr"][:, :3] = irr
             vbo.write(b.vertices.tobytes())

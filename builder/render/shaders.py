@@ -139,20 +139,28 @@ layout(location = 1) out uint f_id;
 
 vec3 outside(vec3 d) {
     float h = d.y;
-    // distant tree line: a band just above the horizon whose height wobbles with the azimuth
     float az = atan(d.z, d.x);
-    float trees = 0.035 + 0.02 * sin(az * 7.0) + 0.012 * sin(az * 23.0 + 1.3) + 0.008 * sin(az * 61.0);
-    if (h < 0.0) return u_ground * (0.75 + 0.25 * exp(8.0 * h));
-    if (h < trees) return u_ground * vec3(0.55, 0.75, 0.5) * 0.6;
+    vec3 haze = u_sky_horizon * 0.85;
+    if (h < 0.0) {  // the ground plane far below the window: fields fading into haze at the horizon
+        vec2 p = d.xz / max(-h, 0.03);
+        float fields = 0.8 + 0.2 * sin(p.x * 0.35 + 1.7 * sin(p.y * 0.21)) * sin(p.y * 0.45);
+        return mix(u_ground * fields, haze, exp(12.0 * h) * 0.75);
+    }
+    // distant tree line: a band just above the horizon whose height wobbles with the azimuth
+    float trees = 0.03 + 0.02 * sin(az * 7.0) + 0.012 * sin(az * 23.0 + 1.3) + 0.008 * sin(az * 61.0);
+    if (h < trees) return mix(u_ground * vec3(0.45, 0.6, 0.4), haze, 0.35);
     vec3 sky = mix(u_sky_horizon, u_sky_zenith, sqrt(clamp(h, 0.0, 1.0)));
     float sun = max(dot(d, u_sun_dir), 0.0);
     return sky + vec3(1.0, 0.9, 0.75) * (0.6 * pow(sun, 8.0) + 6.0 * pow(sun, 400.0));
 }
 
-vec3 room_env(vec3 d) {
-    float up = d.y;
-    vec3 c = u_room_env * (0.55 + 0.25 * smoothstep(-0.3, 0.6, up));
-    c *= 0.85 + 0.15 * sin(atan(d.z, d.x) * 3.0);  // walls at different distances
+vec3 room_env(vec3 d) {  // a generic lit room around a mirror: ceiling, walls, floor, a window
+    float az = atan(d.z, d.x);
+    vec3 wall = u_room_env * (0.9 + 0.12 * sin(az * 3.0 + 0.5));
+    vec3 c = mix(wall, u_room_env * vec3(0.75, 0.62, 0.48), smoothstep(-0.25, -0.45, d.y));  // floor
+    c = mix(c, u_room_env * 1.2, smoothstep(0.5, 0.7, d.y));  // ceiling
+    float win = step(abs(sin(az * 1.5)), 0.3) * step(abs(d.y - 0.15), 0.25);
+    c = mix(c, u_sky_horizon * 0.7, win);
     return c;
 }
 
