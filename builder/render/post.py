@@ -1,10 +1,11 @@
-"""Camera effects after the geometry pass: motion blur, defocus, exposure, white balance,
-tone mapping, sensor noise (one full-screen GL pass), and the exposure that adapts along a
-video as a phone's does.
+"""Camera effects: the exposure that adapts along a video as a phone's does (metered here,
+applied with white balance and the tone curve in the colour pass, shaders.FRAGMENT_BAKED), and
+one full-screen GL pass for motion blur, defocus and sensor noise.
 
-The pass reads the resolved linear colour and the exact depth of the ids pass, so blur
-follows the true geometry; instance ids and depth are never touched. Noise comes from an
-integer hash of (pixel, frame seed): the same seed gives the same bytes.
+The pass reads the (resolved) colour and the exact depth of the ids pass, so blur follows the
+true geometry; instance ids and depth are never touched. Noise comes from an integer hash of
+(pixel, frame seed): the same seed gives the same bytes. It works in linear light, decoding
+and re-encoding sRGB around the blur and noise.
 """
 
 from __future__ import annotations
@@ -30,29 +31,28 @@ void main() {
 
 FRAGMENT = """
 #version 330
-#define TAPS %d
+#define TAPS TAPS_VALUE
 uniform sampler2D u_hdr;
 uniform sampler2D u_depth;
 uniform mat4 u_reproj;  // this frame's clip space -> the previous frame's
 uniform vec2 u_size;
 uniform float u_shutter;
 uniform float u_defocus;
-uniform float u_exposure;
-uniform vec3 u_wb;
 uniform float u_noise;
 uniform uint u_seed;
-uniform int u_tonemap;
 out vec4 f_color;
+
+vec3 decode(vec3 t) { return t * t * (0.3 * t + 0.7); }  // sRGB decode within ~1/255
 
 uint hash(uint x) {  // lowbias32 (Chris Wellons): integer only, identical on every device
     x ^= x >> 16; x *= 0x7feb352du; x ^= x >> 15; x *= 0x846ca68bu; x ^= x >> 16;
     return x;
 }
-float unit(uint h) { return (float(h >> 8) + 0.5) * (1.0 / 16777216.0); }
 
-vec3 to_srgb(vec3 c) {
+vec3 to_srgb(vec3 c) {  // sRGB encode within ~0.2%, with square roots instead of pow() (as shaders.py)
     c = clamp(c, 0.0, 1.0);
-    return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));
+    vec3 s1 = sqrt(c), s2 = sqrt(s1), s3 = sqrt(s2);
+    return 0.662002687 * s1 + 0.684122060 * s2 - 0.323583601 * s3 - 0.0225411470 * c;
 }
 
 void main() {
@@ -73,20 +73,17 @@ void main() {
         float t = (float(k) + 0.5) / float(n) - 0.5;
         float a = 2.39996323 * float(k) + 0.785398;  // golden-angle disc for the defocus
         vec2 disc = sqrt((float(k) + 0.5) / float(n)) * vec2(cos(a), sin(a)) * u_defocus;
-        c += texture(u_hdr, uv + (motion * t + disc) / u_size).rgb;
+        c += decode(texture(u_hdr, uv + (motion * t + disc) / u_size).rgb);
     }
     c /= float(n);
 #else
-    c = texelFetch(u_hdr, px, 0).rgb;
+    c = decode(texelFetch(u_hdr, px, 0).rgb);
 #endif
-    c *= u_exposure * u_wb;
-    if (u_tonemap == 1) c = clamp((c * (2.51 * c + 0.03)) / (c * (2.43 * c + 0.59) + 0.14), 0.0, 1.0);
     if (u_noise > 0.0) {
+        // three near-Gaussian draws: each the sum of a hash's four bytes (Irwin-Hall, unit variance)
         uint h = hash(uint(px.x) * 0x9E3779B1u ^ hash(uint(px.y) + u_seed * 0x85EBCA77u));
-        vec3 g;  // three Gaussian draws: Box-Muller on two hashed pairs
-        uint h1 = hash(h), h2 = hash(h1), h3 = hash(h2), h4 = hash(h3);
-        float r1 = sqrt(-2.0 * log(unit(h1))), r2 = sqrt(-2.0 * log(unit(h3)));
-        g = vec3(r1 * cos(6.2831853 * unit(h2)), r1 * sin(6.2831853 * unit(h2)), r2 * cos(6.2831853 * unit(h4)));
+        uvec3 hs = uvec3(h, hash(h), hash(h ^ 0x68E31DA4u));
+        vec3 g = (vec3((hs & 255u) + ((hs >> 8) & 255u) + ((hs >> 16) & 255u) + (hs >> 24)) - 510.0) * (1.7320508 / 255.0);
         float luma = dot(c, vec3(0.2126, 0.7152, 0.0722));
         float sigma = u_noise * sqrt(0.25 + luma / 0.18) * 0.5;  // shot noise grows with the signal
         c = max(c + sigma * (0.6 * g + 0.4 * g.y), 0.0);  // partly correlated channels, as after demosaicing
@@ -142,7 +139,7 @@ class PostPass:
     def __init__(self, ctx, width: int, height: int, taps: int):
         self.ctx, self.size = ctx, (width, height)
         self.taps = taps
-        self.prog = ctx.program(vertex_shader=VERTEX, fragment_shader=FRAGMENT % taps)
+        self.prog = ctx.program(vertex_shader=VERTEX, fragment_shader=FRAGMENT.replace("TAPS_VALUE", str(int(taps))))
         self.vao = ctx.vertex_array(self.prog, [])
         self.out = ctx.texture((width, height), 4)
         self.fbo = ctx.framebuffer([self.out])
@@ -152,23 +149,19 @@ class PostPass:
         if "u_size" in self.prog:
             self.prog["u_size"].value = (float(width), float(height))
 
-    def run(self, hdr, depth, reproj: np.ndarray, shutter: float, defocus: float, exposure: float,
-            white_balance, noise: float, seed: int, tonemap: bool) -> np.ndarray:
+    def run(self, color, depth, reproj: np.ndarray, shutter: float, defocus: float, noise: float, seed: int) -> np.ndarray:
         import moderngl
 
         p = self.prog
-        hdr.use(0)
+        color.use(0)
         depth.use(1)
         for name, value in (("u_shutter", shutter), ("u_defocus", defocus)):
             if name in p:
                 p[name].value = float(value)
         if "u_reproj" in p:
             p["u_reproj"].write(np.asarray(reproj, np.float32).T.tobytes())
-        p["u_exposure"].value = float(exposure)
-        p["u_wb"].value = tuple(float(v) for v in white_balance)
         p["u_noise"].value = float(noise)
         p["u_seed"].value = int(seed) & 0xFFFFFFFF
-        p["u_tonemap"].value = int(bool(tonemap))
         self.fbo.use()
         self.ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         self.vao.render(moderngl.TRIANGLES, vertices=3)

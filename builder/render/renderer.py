@@ -91,8 +91,7 @@ class Renderer:
         self._mgl = moderngl
         self.config = cfg = config if config is not None else RenderConfig()
         self.baked = cfg.lighting == "baked"
-        # the post pass runs unless the configuration asks for the old look exactly
-        self.post_on = self.baked or bool(cfg.msaa or cfg.motion_blur or cfg.noise or cfg.defocus_px)
+        self.post_on = bool(cfg.motion_blur or cfg.noise or cfg.defocus_px)  # the blur and noise pass
         self._rig: bake.LightRig | None = None
         self.bake_stats: dict = {}
         self.begin_sequence(0, 10.0)
@@ -134,13 +133,13 @@ class Renderer:
         w, h = self.intrinsics.width, self.intrinsics.height
         ctx, cfg = self.ctx, self.config
         self.renderer_string = gl_renderer(ctx)
-        self._color = ctx.texture((w, h), 4, dtype="f2" if self.post_on else "f1")  # linear HDR for the post pass
+        self._color = ctx.texture((w, h), 4)
         self._ids = ctx.texture((w, h), 1, dtype="u2")  # R16UI: reads straight into uint16
         self._depth = ctx.depth_texture((w, h))
         self._depth.compare_func = ""  # plain depth reads in the post pass
         self._fbo = ctx.framebuffer([self._color, self._ids], self._depth)
         if cfg.msaa:
-            self._ms_color = ctx.renderbuffer((w, h), 4, samples=cfg.msaa, dtype="f2")
+            self._ms_color = ctx.renderbuffer((w, h), 4, samples=cfg.msaa)
             self._ms_depth = ctx.depth_renderbuffer((w, h), samples=cfg.msaa)
             self._fbo_ms = ctx.framebuffer([self._ms_color], self._ms_depth)
             self._fbo_resolved = ctx.framebuffer([self._color])
@@ -154,7 +153,7 @@ class Renderer:
         if self.baked:
             self._prog = ctx.program(vertex_shader=shaders.VERTEX_BAKED, fragment_shader=shaders.FRAGMENT_BAKED)
         else:
-            self._prog = ctx.program(vertex_shader=shaders.VERTEX, fragment_shader=shaders.FRAGMENT.replace("LINEAR_OUT_VALUE", str(int(self.post_on))))
+            self._prog = ctx.program(vertex_shader=shaders.VERTEX, fragment_shader=shaders.FRAGMENT)
         self._prog_ids = ctx.program(vertex_shader=shaders.VERTEX_IDS, fragment_shader=shaders.FRAGMENT_IDS)
         if "u_tex" in self._prog:
             self._prog["u_tex"].value = 0
@@ -337,56 +336,62 @@ class Renderer:
                 self._prog["u_eye"].value = tuple(float(v) for v in eye)
             if self.baked:
                 self._set_spec_lights(eye)
-            bg = self.background if not self.post_on else tuple(c ** 2.2 for c in self.background)
-            self._fbo_ids.clear(0, 0, 0, 0, depth=1.0)
+                if "u_inv_vp" in self._prog:
+                    self._prog["u_inv_vp"].write(np.linalg.inv(vp).T.astype("f4").tobytes())
             self._tex.use(0)
             if self.config.msaa:
                 # exact ids and depth from one sample per pixel, then colour of the same drawables
                 self._prog_ids["u_vp"].write(vp.T.astype("f4").tobytes())
+                self._fbo_ids.clear(0, 0, 0, 0, depth=1.0)
                 self._fbo_ids.use()
                 self.ctx.enable_only(self._mgl.DEPTH_TEST)
                 drawn = self._draw(self._vao_ids, self._fbo_ids, vp, eye)
-                self._fbo_ms.clear(*bg, 1.0, depth=1.0)
-                self._fbo_ms.use()
-                self.ctx.enable_only(self._mgl.DEPTH_TEST)
-                self._draw_ranges(self._vao, drawn)
-                self.ctx.copy_framebuffer(self._fbo_resolved, self._fbo_ms)
+
+                def colour_pass():
+                    self._fbo_ms.clear(*self.background, 1.0, depth=1.0)
+                    self._fbo_ms.use()
+                    self.ctx.enable_only(self._mgl.DEPTH_TEST)
+                    self._draw_ranges(self._vao, drawn)
+                    self.ctx.copy_framebuffer(self._fbo_resolved, self._fbo_ms)
             else:
-                # Integer targets must be cleared to 0 on their own: a float clear colour garbles them.
-                self._fbo_color.clear(*bg, 1.0)
-                self._fbo.use()
-                self.ctx.enable_only(self._mgl.DEPTH_TEST)
-                self._draw(self._vao, self._fbo, vp, eye)
-            w, h = self.intrinsics.width, self.intrinsics.height
-            if self.post_on:
-                rgb = self._post_frame(vp)
-            else:
-                rgb = np.empty((h, w, 3), np.uint8)
-                self._fbo.read_into(rgb, components=3, attachment=0, alignment=1)
+                def colour_pass():
+                    # Integer targets must be cleared to 0 on their own: a float clear colour garbles them.
+                    self._fbo_color.clear(*self.background, 1.0)
+                    self._fbo_ids.clear(0, 0, 0, 0, depth=1.0)
+                    self._fbo.use()
+                    self.ctx.enable_only(self._mgl.DEPTH_TEST)
+                    self._draw(self._vao, self._fbo, vp, eye)
+            state = self._exposure
+            if self.baked and state.value is None:  # first frame of a video: meter before recording, as a camera does
+                self._set_exposure(1.0)
+                colour_pass()
+                state.update(self._read_color(), 1.0)
+            exposure = state.value if self.baked else 1.0
+            if self.baked:
+                self._set_exposure(exposure)
+            colour_pass()
+            rgb = self._post_frame(vp) if self.post_on else self._read_color()
+            if self.baked:
+                state.update(rgb, exposure)
+            self._prev_vp, self._seq_frame = vp, self._seq_frame + 1
             return RenderedFrame(rgb, *self._read_ids_depth())
+
+    def _read_color(self) -> np.ndarray:
+        w, h = self.intrinsics.width, self.intrinsics.height
+        rgb = np.empty((h, w, 3), np.uint8)
+        self._fbo_color.read_into(rgb, components=3, alignment=1)
+        return rgb
+
+    def _set_exposure(self, exposure: float) -> None:
+        self._prog["u_exposure"].value = float(exposure)
 
     # ---- camera effects and baked light --------------------------------------------------
 
     def _post_frame(self, vp: np.ndarray) -> np.ndarray:
-        cfg, state = self.config, self._exposure
-        if cfg.motion_blur and self._prev_vp is not None:
-            reproj = self._prev_vp @ np.linalg.inv(vp)
-        else:
-            reproj = np.eye(4)
+        cfg = self.config
+        reproj = self._prev_vp @ np.linalg.inv(vp) if (cfg.motion_blur and self._prev_vp is not None) else np.eye(4)
         seed = int(np.random.SeedSequence([self._seq_seed, self._seq_frame, 21]).generate_state(1)[0])
-        wb = self._rig_wb if self.baked else (1.0, 1.0, 1.0)
-
-        def run(exposure):
-            return self._post.run(self._color, self._depth, reproj, cfg.motion_blur, cfg.defocus_px, exposure, wb,
-                                  cfg.noise, seed, tonemap=self.baked)
-
-        if state.value is None:  # first frame of a video: meter it before it is recorded, as a camera does
-            state.update(run(1.0), 1.0)
-        exposure = state.value
-        rgb = run(exposure)
-        state.update(rgb, exposure)
-        self._prev_vp, self._seq_frame = vp, self._seq_frame + 1
-        return rgb
+        return self._post.run(self._color, self._depth, reproj, cfg.motion_blur, cfg.defocus_px, cfg.noise, seed)
 
     def _set_environment(self, rig: "bake.LightRig") -> None:
         p = self._prog
@@ -394,7 +399,10 @@ class Renderer:
                             ("u_ground", rig.ground), ("u_sun_dir", rig.sun_dir), ("u_room_env", rig.room_env)):
             if name in p:
                 p[name].value = tuple(float(v) for v in value)
-        self._rig_wb = tuple(float(v) for v in rig.white_balance)
+        if "u_wb" in p:
+            p["u_wb"].value = tuple(float(v) for v in rig.white_balance)
+        if "u_size" in p:
+            p["u_size"].value = (float(self.intrinsics.width), float(self.intrinsics.height))
         spot = [lt for lt in rig.lights if lt.axis is None]
         self._spec_pos = np.array([lt.position for lt in spot], np.float64).reshape(-1, 3)
         self._spec_col = np.array([lt.color for lt in spot], np.float64).reshape(-1, 3)

@@ -3,9 +3,11 @@
 Two lighting modes (config.RenderConfig.lighting):
   - "baked": each vertex carries the irradiance baked once per house (render/bake.py: ceiling
     lights, lamps, daylight, shadows, ambient occlusion); the fragment shader adds what depends
-    on the viewer (floor gloss, window outside, mirror environment) and writes linear HDR colour,
-    which the post pass (render/post.py) exposes, tone maps and turns into sRGB.
-  - "rig": the fixed light rig below, written straight as sRGB (or linear when a post pass runs).
+    on the viewer (floor gloss, window outside, mirror environment), then applies the camera's
+    exposure and white balance and the ACES tone curve, and writes sRGB (post.py meters the
+    exposure; its pass adds blur and noise). Colour stays 8-bit: on llvmpipe float targets and
+    a separate tone-mapping pass cost more than the rest of the frame.
+  - "rig": the fixed light rig below, written as sRGB.
 
 Light rig (fixed in world space, so a room looks the same from every pose):
   - hemispheric ambient: warm white from above, darker warm grey from below;
@@ -80,7 +82,6 @@ void main() {
 
 FRAGMENT = """
 #version 330
-#define LINEAR_OUT LINEAR_OUT_VALUE
 uniform sampler2DArray u_tex;
 in vec3 v_light; in vec2 v_uv;
 flat in vec3 v_col; flat in int v_layer; flat in uint v_id;
@@ -99,25 +100,42 @@ void main() {
         vec3 t = texture(u_tex, vec3(v_uv, float(v_layer))).rgb;
         base *= t * t * (0.3 * t + 0.7);  // sRGB decode within ~1/255
     }
-#if LINEAR_OUT
-    f_color = vec4(base * v_light, 1.0);
-#else
     f_color = vec4(to_srgb(base * v_light), 1.0);
-#endif
     f_id = v_id;
 }
 """
 
+# Gloss is shaded per vertex (floors and tiles are tessellated finely): a highlight of the four
+# lights nearest the camera, so a floor's sheen moves with the viewer. Per pixel it cost more
+# than the rest of the frame on llvmpipe.
 VERTEX_BAKED = """
 #version 330
 uniform mat4 u_vp;
+uniform vec3 u_eye;
+uniform vec4 u_spec_pos[4];  // xyz: the nearest lights; w: 0 when unused
+uniform vec3 u_spec_col[4];
 in vec3 in_pos; in vec3 in_nrm; in vec2 in_uv; in vec4 in_col; in int in_layer; in uint in_id; in vec4 in_irr;
-out vec3 v_light; out vec2 v_uv; out vec3 v_pos; out vec3 v_nrm;
-flat out vec3 v_col; flat out int v_layer; flat out uint v_id; flat out float v_mat;
+out vec3 v_light; out vec3 v_spec; out vec2 v_uv;
+flat out vec3 v_nrm; flat out vec3 v_col; flat out int v_layer; flat out uint v_id; flat out float v_mat;
 void main() {
     gl_Position = u_vp * vec4(in_pos, 1.0);
     v_light = in_irr.rgb + in_col.a * 4.0;  // emission in the units of the bake
-    v_uv = in_uv; v_pos = in_pos; v_nrm = in_nrm;
+    v_spec = vec3(0.0);
+    float gloss = in_irr.a;
+    if (gloss > 0.0 && gloss < 1.0) {
+        vec3 V = normalize(in_pos - u_eye);
+        vec3 R = reflect(V, in_nrm);
+        for (int k = 0; k < 4; k++) {
+            if (u_spec_pos[k].w == 0.0) continue;
+            vec3 L = u_spec_pos[k].xyz - in_pos;
+            float d2 = dot(L, L);
+            float s = max(dot(R, L * inversesqrt(d2)), 0.0);
+            v_spec += u_spec_col[k] * pow(s, 8.0 + 40.0 * gloss) / (d2 + 0.25);
+        }
+        float fres = 0.04 + 0.96 * pow(1.0 - max(dot(-V, in_nrm), 0.0), 5.0);
+        v_spec = gloss * (v_spec * (1.0 + 4.0 * gloss) + fres * 0.4 * in_irr.rgb);
+    }
+    v_uv = in_uv; v_nrm = in_nrm;
     v_col = in_col.rgb; v_layer = in_layer; v_id = in_id; v_mat = in_irr.a;
 }
 """
@@ -130,12 +148,21 @@ uniform sampler2DArray u_tex;
 uniform vec3 u_eye;
 uniform vec3 u_sky_zenith; uniform vec3 u_sky_horizon; uniform vec3 u_ground; uniform vec3 u_sun_dir;
 uniform vec3 u_room_env;
-uniform vec4 u_spec_pos[4];  // xyz: the nearest lights; w: 0 when unused
-uniform vec3 u_spec_col[4];
-in vec3 v_light; in vec2 v_uv; in vec3 v_pos; in vec3 v_nrm;
-flat in vec3 v_col; flat in int v_layer; flat in uint v_id; flat in float v_mat;
+uniform mat4 u_inv_vp;  // window -> world, for the view direction (no per-vertex position varying)
+uniform vec2 u_size;
+uniform float u_exposure;
+uniform vec3 u_wb;
+// Normals are flat (the provoking vertex's): only flat surfaces (floors, glass, mirrors) use them.
+in vec3 v_light; in vec3 v_spec; in vec2 v_uv;
+flat in vec3 v_nrm; flat in vec3 v_col; flat in int v_layer; flat in uint v_id; flat in float v_mat;
 layout(location = 0) out vec4 f_color;
 layout(location = 1) out uint f_id;
+
+vec3 to_srgb(vec3 c) {
+    c = clamp(c, 0.0, 1.0);
+    vec3 s1 = sqrt(c), s2 = sqrt(s1), s3 = sqrt(s2);
+    return 0.662002687 * s1 + 0.684122060 * s2 - 0.323583601 * s3 - 0.0225411470 * c;
+}
 
 vec3 outside(vec3 d) {
     float h = d.y;
@@ -170,31 +197,21 @@ void main() {
         vec3 t = texture(u_tex, vec3(v_uv, float(v_layer))).rgb;
         base *= t * t * (0.3 * t + 0.7);  // sRGB decode within ~1/255
     }
-    vec3 c = base * v_light;
-    if (v_mat > 0.0) {
-        vec3 V = normalize(v_pos - u_eye);
+    vec3 c = base * v_light + v_spec;
+    if (v_mat > 1.5) {  // window glass and mirrors
+        vec4 w = u_inv_vp * vec4(gl_FragCoord.xy / u_size * 2.0 - 1.0, gl_FragCoord.z * 2.0 - 1.0, 1.0);
+        vec3 V = normalize(w.xyz / w.w - u_eye);
         if (v_mat >= 2.5) {
             vec3 n = normalize(v_nrm);
             if (dot(n, V) > 0.0) n = -n;
             c = 0.1 * c + 0.9 * room_env(reflect(V, n));
-        } else if (v_mat >= 1.5) {
-            c = outside(V);
         } else {
-            vec3 n = normalize(v_nrm);
-            vec3 R = reflect(V, n);
-            float fres = 0.04 + 0.96 * pow(1.0 - max(dot(-V, n), 0.0), 5.0);
-            vec3 spec = vec3(0.0);
-            for (int k = 0; k < 4; k++) {
-                if (u_spec_pos[k].w == 0.0) continue;
-                vec3 L = u_spec_pos[k].xyz - v_pos;
-                float d2 = dot(L, L);
-                float s = max(dot(R, L * inversesqrt(d2)), 0.0);
-                spec += u_spec_col[k] * pow(s, 24.0 + 200.0 * v_mat) / (d2 + 0.25);
-            }
-            c += v_mat * (spec * (2.0 + 30.0 * v_mat) + fres * room_env(R) * 0.5);
+            c = outside(V);
         }
     }
-    f_color = vec4(c, 1.0);
+    c *= u_exposure * u_wb;
+    c = (c * (2.51 * c + 0.03)) / (c * (2.43 * c + 0.59) + 0.14);  // ACES film curve (Narkowicz's fit)
+    f_color = vec4(to_srgb(c), 1.0);
     f_id = v_id;
 }
 """
