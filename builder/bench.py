@@ -8,46 +8,87 @@ import time
 from pathlib import Path
 
 
-def bench_capture(capture, seed: int = 0, frames: int = 300) -> str:
+def bench_capture(capture, seed: int = 0, frames: int = 300, effects: bool = True) -> str:
+    """Render-only and end-to-end fps with the configured lighting and effects; with `effects`,
+    also the render-only fps with each effect turned off in turn (its cost) and the old look.
+    Wall-clock fps depend on what else the machine runs; CPU ms per frame (all threads of this
+    process) less so, and both are printed."""
+    from dataclasses import replace
+
     from builder.assets.catalog import default_catalog
     from builder.capture.camera import camera_rng, cam_to_world, draw_camera
     from builder.capture.occupancy import build_occupancy
     from builder.capture.planner import pick_start_rooms, plan_walkthrough, planner_config_for
     from builder.capture.walkthrough import capture_walkthrough
+    from builder.config import RenderConfig
     from builder.houses.generate import generate_house
     from builder.pipeline import start_rooms_rng, trajectory_rng
     from builder.render.renderer import Renderer
-    from builder.render.scene import build_drawables
+    from builder.render.scene import build_scene
 
     catalog = default_catalog()
     house = generate_house(0, seed, catalog)
     cam = draw_camera(capture.camera, capture.width, capture.height, capture.vfov_deg, camera_rng(seed, 0, 0))
     K = cam.intrinsics
-    renderer = Renderer(K)
-    renderer.load(build_drawables(house, catalog.load_mesh))
+    drawables, lights = build_scene(house, catalog.load_mesh)
     start = pick_start_rooms(house, 1, start_rooms_rng(seed, 0))[0]
     poses = plan_walkthrough(house, start, trajectory_rng(seed, 0, 0), planner_config_for(cam, capture.fps))[:frames]
-    stats = renderer.stats
-    renderer.render(cam_to_world((poses[0].x, poses[0].y, poses[0].z), poses[0].yaw_deg, poses[0].pitch_deg, poses[0].roll_deg))  # warm-up
+    mats = [cam_to_world((p.x, p.y, p.z), p.yaw_deg, p.pitch_deg, p.roll_deg) for p in poses]
 
-    t0 = time.perf_counter()
-    for p in poses:
-        renderer.render(cam_to_world((p.x, p.y, p.z), p.yaw_deg, p.pitch_deg, p.roll_deg))
-    render_fps = len(poses) / (time.perf_counter() - t0)
+    def timed_render(cfg):
+        with Renderer(K, config=cfg) as r:
+            t0, c0 = time.perf_counter(), time.process_time()
+            r.load(drawables, lights)
+            load = (time.perf_counter() - t0, time.process_time() - c0)
+            r.begin_sequence(0, capture.fps)
+            r.render(mats[0])  # warm-up
+            t0, c0 = time.perf_counter(), time.process_time()
+            for m in mats:
+                r.render(m)
+            return len(mats) / (time.perf_counter() - t0), 1000 * (time.process_time() - c0) / len(mats), load, r
 
-    grid = build_occupancy(house)
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        capture_walkthrough(renderer, poses, K, capture.fps, Path(tmp) / "traj", grid.room_at)
-        e2e_fps = len(poses) / (time.perf_counter() - t0)
-    return (
+    cfg = capture.render
+    fps, cpu_ms, (load_s, load_cpu), r = timed_render(cfg)
+    with Renderer(K, config=cfg) as renderer:
+        renderer.load(drawables, lights)
+        stats = renderer.stats
+        grid = build_occupancy(house)
+        with tempfile.TemporaryDirectory() as tmp:
+            t0, c0 = time.perf_counter(), time.process_time()
+            capture_walkthrough(renderer, poses, K, capture.fps, Path(tmp) / "traj", grid.room_at, sequence_seed=1)
+            e2e_fps = len(poses) / (time.perf_counter() - t0)
+            e2e_cpu = 1000 * (time.process_time() - c0) / len(poses)
+    lines = [
         f"bench capture: {house.id}, {len(house.rooms)} rooms, {len(house.objects)} objects, "
         f"{stats.get('triangles', '?')} triangles, {capture.width}x{capture.height}, {capture.camera} camera, {len(poses)} frames on "
-        f"{renderer.renderer_string}\n"
-        f"  render only : {render_fps:6.1f} fps\n"
-        f"  end to end  : {e2e_fps:6.1f} fps (render + annotate + encode + masks + table)\n"
-        f"  ratio       : {e2e_fps / render_fps:6.2f}"
-    )
+        f"{renderer.renderer_string}",
+        f"  settings    : {cfg}",
+        f"  load + bake : {load_s:6.1f} s wall, {load_cpu:.1f} s CPU ({r.bake_stats.get('lights', 0)} lights, "
+        f"{r.bake_stats.get('vertices', 0)} vertices; bake {r.bake_stats.get('seconds', 0.0):.1f} s of it)",
+        f"  render only : {fps:6.1f} fps   ({cpu_ms:5.1f} CPU ms/frame)",
+        f"  end to end  : {e2e_fps:6.1f} fps   ({e2e_cpu:5.1f} CPU ms/frame; render + annotate + encode + masks + table)",
+        f"  ratio       : {e2e_fps / fps:6.2f}",
+    ]
+    if effects:
+        lines.append("  cost of each effect (render only, that effect off; the difference is its cost):")
+        variants = []
+        if cfg.msaa:
+            variants.append(("msaa off", replace(cfg, msaa=0)))
+        if cfg.motion_blur:
+            variants.append(("motion blur off", replace(cfg, motion_blur=0.0)))
+        if cfg.defocus_px:
+            variants.append(("defocus off", replace(cfg, defocus_px=0.0)))
+        if cfg.noise:
+            variants.append(("noise off", replace(cfg, noise=0.0)))
+        if cfg.auto_exposure:
+            variants.append(("auto exposure off", replace(cfg, auto_exposure=False)))
+        variants.append(("baked light, no effects", RenderConfig(msaa=0, motion_blur=0.0, noise=0.0, defocus_px=0.0,
+                                                               auto_exposure=False)))
+        variants.append(("old look (--effects-off)", RenderConfig.off()))
+        for name, v in variants:
+            f2, c2, _, _ = timed_render(v)
+            lines.append(f"    {name:<26}: {f2:6.1f} fps ({c2:5.1f} CPU ms/frame; {cpu_ms - c2:+5.1f} ms for it)")
+    return "\n".join(lines)
 
 
 def bench_load(folder: Path, config: str = "3q", frames: int = 32, rows: int = 64) -> str:

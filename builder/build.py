@@ -35,7 +35,7 @@ PRESETS = {
 
 def build(preset: str, out: Path, seed: int = 0, workers: int = 1, show_progress: bool = True,
           ray_address: str | None = None, **overrides) -> str:
-    from builder.config import BuildConfig, CaptureConfig
+    from builder.config import BuildConfig, CaptureConfig, RenderConfig
     from builder.pipeline import generate
     from builder.qa.config import QAConfig
     from builder.qa.run import generate_corpus_qa, write_mixes
@@ -49,7 +49,7 @@ def build(preset: str, out: Path, seed: int = 0, workers: int = 1, show_progress
     corpus, folder = out / "corpus", out / "sims-vsi"
     cfg = BuildConfig(houses=p.houses, seed=seed,
                       capture=CaptureConfig(width=p.width, height=p.height, trajectories_per_house=p.trajectories,
-                                            camera=p.camera))
+                                            camera=p.camera, render=RenderConfig()))
     gen = generate(cfg, corpus, show_progress=show_progress, ray_address=ray_address)
     if gen.failed and not (gen.built or gen.skipped):
         raise RuntimeError(f"{corpus}: no house could be built (see {corpus / 'failures'})")

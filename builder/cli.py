@@ -24,7 +24,7 @@ from builder import cli_types as T
 
 def _add_capture_args(p: argparse.ArgumentParser) -> None:
     from builder.capture.camera import CAMERA_PROFILES
-    from builder.config import CaptureConfig
+    from builder.config import CaptureConfig, RenderConfig
 
     d = CaptureConfig()
     p.add_argument("--width", type=T.WIDTH, default=d.width, help="frame width in pixels (even, 16..4096)")
@@ -39,6 +39,24 @@ def _add_capture_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fps", type=T.FPS, default=d.fps, help="video frame rate (1..120)")
     p.add_argument("--trajectories", type=T.TRAJECTORIES, default=d.trajectories_per_house,
                    help="walkthroughs per house (1..100)")
+    r = RenderConfig()  # the new look by default (CaptureConfig's own default is that of older builds)
+    g = p.add_argument_group("lighting and camera effects (embedded renderer)")
+    g.add_argument("--lighting", default=r.lighting, help="'baked' (lights, shadows, occlusion) or 'rig' (the old fixed rig)")
+    g.add_argument("--msaa", type=int, default=r.msaa, help="anti-aliasing samples per pixel: 0, 2, 4 or 8")
+    g.add_argument("--motion-blur", type=float, default=r.motion_blur, help="shutter as a fraction of the frame interval, 0..1")
+    g.add_argument("--noise", type=float, default=r.noise, help="sensor noise std at mid grey (linear), 0..0.2")
+    g.add_argument("--defocus", type=float, default=r.defocus_px, help="defocus blur radius in pixels, 0..4")
+    g.add_argument("--fixed-exposure", action="store_true", help="no auto exposure along the video")
+    g.add_argument("--effects-off", action="store_true", help="the old look: rig lighting, no anti-aliasing, no effects")
+
+
+def _render_config(a):
+    from builder.config import RenderConfig
+
+    if a.effects_off:
+        return RenderConfig.off()
+    return RenderConfig(lighting=a.lighting, msaa=a.msaa, motion_blur=a.motion_blur, noise=a.noise,
+                        defocus_px=a.defocus, auto_exposure=not a.fixed_exposure)
 
 
 def _capture_config(a):
@@ -49,7 +67,7 @@ def _capture_config(a):
                          "trajectory (horizontal 55-72 deg)")
     return CaptureConfig(width=a.width, height=a.height, vfov_deg=CaptureConfig.vfov_deg if a.vfov is None else a.vfov,
                          fps=a.fps, trajectories_per_house=a.trajectories, backend=getattr(a, "backend", "embedded"),
-                         camera=a.camera)
+                         camera=a.camera, render=_render_config(a))
 
 
 def cmd_generate(a) -> int:
@@ -106,6 +124,14 @@ def cmd_bench(a) -> int:
     from builder.bench import bench_capture
 
     print(bench_capture(_capture_config(a), seed=a.seed, frames=a.frames))
+    return 0
+
+
+def cmd_bench_look(a) -> int:
+    from builder.render.bench_look import bench_look
+
+    c = _capture_config(a)
+    print(bench_look(a.baseline, a.sheets, c.width, c.height, c.vfov_deg, c.render))
     return 0
 
 
@@ -284,6 +310,11 @@ def make_parser() -> argparse.ArgumentParser:
     bc.add_argument("--frames", type=T.POSITIVE, default=300, help="frames to time")
     _add_capture_args(bc)
     bc.set_defaults(func=cmd_bench)
+    bk = bs.add_parser("look", help="shadows, luminance range and wall colours on 200 fixed frames (vs a baseline)")
+    bk.add_argument("--baseline", help="another checkout (e.g. /work/main) whose renderer gives the before figures")
+    bk.add_argument("--sheets", help="folder for before/after contact sheets (needs --baseline)")
+    _add_capture_args(bk)
+    bk.set_defaults(func=cmd_bench_look)
     bg = bs.add_parser("generate", help="houses/h and fps of `simsv generate`: one process vs a local Ray on all cores")
     bg.add_argument("--houses", type=T.HOUSES, default=4, help="houses per timed run")
     bg.add_argument("--seed", type=T.SEED, default=0)

@@ -7,6 +7,47 @@ from dataclasses import asdict, dataclass, field
 
 
 BACKENDS = ("embedded", "ai2thor")  # see render/backend.py
+LIGHTING = ("baked", "rig")  # rig: the fixed light rig of earlier builds (no shadows, no effects)
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    """Lighting and camera effects of the embedded renderer (render/bake.py, render/post.py).
+    Bad values raise ValueError naming the field and its allowed range."""
+
+    # "baked": ceiling lights, lamps and daylight with shadows and ambient occlusion, baked once
+    # per house; "rig": the fixed sky/key/fill/headlight rig of earlier builds
+    lighting: str = "baked"
+    # multisample anti-aliasing samples per pixel of the colour pass (0 = off; ids and depth never are)
+    msaa: int = 4
+    # motion blur: shutter open for this fraction of the frame interval (0 = off, 1 = whole interval)
+    motion_blur: float = 0.35
+    # sensor noise: standard deviation at mid grey, in linear units (0 = off)
+    noise: float = 0.02
+    # defocus blur radius in pixels (0 = off)
+    defocus_px: float = 0.7
+    # exposure that follows the scene's brightness along the video, as a phone camera's does
+    auto_exposure: bool = True
+
+    def __post_init__(self):
+        def bad(field_name, allowed, got):
+            raise ValueError(f"render.{field_name}: must be {allowed}, got {got!r}")
+
+        if self.lighting not in LIGHTING:
+            bad("lighting", " or ".join(repr(x) for x in LIGHTING), self.lighting)
+        if self.msaa not in (0, 2, 4, 8) or isinstance(self.msaa, bool):
+            bad("msaa", "0, 2, 4 or 8", self.msaa)
+        for name, lo, hi in (("motion_blur", 0.0, 1.0), ("noise", 0.0, 0.2), ("defocus_px", 0.0, 4.0)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
+                bad(name, f"a number in [{lo:g}, {hi:g}]", v)
+        if not isinstance(self.auto_exposure, bool):
+            bad("auto_exposure", "true or false", self.auto_exposure)
+
+    @classmethod
+    def off(cls) -> "RenderConfig":
+        """The look of earlier builds: light rig, no anti-aliasing, no camera effects."""
+        return cls(lighting="rig", msaa=0, motion_blur=0.0, noise=0.0, defocus_px=0.0, auto_exposure=False)
 
 
 @dataclass(frozen=True)
@@ -27,6 +68,10 @@ class CaptureConfig:
     # camera of builds made before profiles existed (so their build_config.json, which has no
     # `camera`, resumes with the camera it was built with); the CLI and presets default to handheld
     camera: str = "fixed"
+    # lighting and camera effects (embedded backend); the default is the look of builds made
+    # before effects existed (their build_config.json has no `render`, so they resume as built);
+    # the CLI and presets default to RenderConfig() (baked light, MSAA, effects on)
+    render: RenderConfig = field(default_factory=RenderConfig.off)
 
 
 @dataclass(frozen=True)
@@ -48,8 +93,15 @@ class BuildConfig:
             del d["capture"]["backend"]
         if d["capture"]["camera"] == "fixed":
             del d["capture"]["camera"]
+        # render: the fields that differ from the old look (none: the key is left out, as before)
+        old_look = asdict(RenderConfig.off())
+        render = {k: v for k, v in d["capture"].pop("render").items() if v != old_look[k]}
+        if render:
+            d["capture"]["render"] = render
         return d
 
     @classmethod
     def from_json(cls, d: dict) -> "BuildConfig":
-        return cls(houses=d["houses"], seed=d["seed"], capture=CaptureConfig(**d["capture"]), procthor=d.get("procthor"))
+        capture = dict(d["capture"])
+        capture["render"] = RenderConfig(**{**asdict(RenderConfig.off()), **capture.get("render", {})})
+        return cls(houses=d["houses"], seed=d["seed"], capture=CaptureConfig(**capture), procthor=d.get("procthor"))

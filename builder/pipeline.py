@@ -137,7 +137,7 @@ class HouseBuilder:
         self.catalog = catalog or default_catalog()
         c = cfg.capture
         self.intrinsics = Intrinsics(c.width, c.height, c.vfov_deg)
-        self.backend = make_backend(c.backend, self.intrinsics, self.catalog)
+        self.backend = make_backend(c.backend, self.intrinsics, self.catalog, c.render)
 
     def build(self, index: int, progress=None) -> dict:
         """Generate, capture and mark house `index` done; returns its summary."""
@@ -176,7 +176,8 @@ class HouseBuilder:
                 no_roll = {"roll_std_deg": 0.0} if c.backend == "ai2thor" else {}
                 poses = plan_walkthrough(house, start, trajectory_rng(self.cfg.seed, index, k),
                                          planner_config_for(cam, c.fps, **no_roll))
-                capture_walkthrough(self.backend, poses, cam.intrinsics, c.fps, tdir, grid.room_at, progress)
+                capture_walkthrough(self.backend, poses, cam.intrinsics, c.fps, tdir, grid.room_at, progress,
+                                    sequence_seed=effects_seed(self.cfg.seed, index, k))
             trajectories.append({"trajectory": tdir.name, "start_room": start, **read_json(done)})
         summary = {
             "house_id": house.id, "rooms": len(house.rooms), "objects": len(house.objects), "trajectories": trajectories,
@@ -185,6 +186,11 @@ class HouseBuilder:
         }
         write_text_atomic(hdir / "DONE", json.dumps(summary, indent=1, sort_keys=True))
         return summary
+
+
+def effects_seed(seed: int, house_index: int, trajectory: int) -> int:
+    """The seed of a walkthrough's camera effects (sensor noise)."""
+    return int(np.random.SeedSequence([seed, house_index, 3, trajectory]).generate_state(1)[0])
 
 
 def generate(cfg: BuildConfig, out: Path, shard: tuple[int, int] = (0, 1), catalog=None, show_progress: bool = True,

@@ -63,10 +63,12 @@ FRAMES_SCHEMA = pa.schema(
 OUTPUT_FILES = ("video.mp4", "frames.parquet", "masks.npz")
 
 
-def capture_walkthrough(renderer, poses, intrinsics: Intrinsics, fps: int, out_dir: Path, room_at, progress=None) -> dict:
+def capture_walkthrough(renderer, poses, intrinsics: Intrinsics, fps: int, out_dir: Path, room_at, progress=None,
+                        sequence_seed: int = 0) -> dict:
     """Render `poses` with `renderer` (scene already loaded) into `out_dir`. Outputs are
     written under temporary names and renamed only when all are complete; DONE comes last.
-    `room_at(x, z)` names the room containing a point (or None)."""
+    `room_at(x, z)` names the room containing a point (or None). `sequence_seed` keys the
+    camera effects of this video (renderers with `begin_sequence`)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     use_intrinsics(renderer, intrinsics)
@@ -79,6 +81,8 @@ def capture_walkthrough(renderer, poses, intrinsics: Intrinsics, fps: int, out_d
     # The rendered frames' own digest: says whether two runs rendered the same pixels, whatever
     # the encoder made of them (the video's own sha256 is in DONE's `files`).
     rgb_digest = hashlib.sha256()
+    if hasattr(renderer, "begin_sequence"):
+        renderer.begin_sequence(sequence_seed, fps)
     try:
         _render_into(renderer, poses, intrinsics, video, masks, rows, rgb_digest, room_at, progress)
         table = pa.table(rows, schema=FRAMES_SCHEMA)

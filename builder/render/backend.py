@@ -25,6 +25,8 @@ class RenderBackend(Protocol):
 
     def load_house(self, house: House) -> None: ...
 
+    # optional: `begin_sequence(seed, fps)` before each video (camera effects with memory)
+
     def render(self, cam_to_world: np.ndarray) -> RenderedFrame: ...
 
     def close(self) -> None: ...
@@ -33,17 +35,20 @@ class RenderBackend(Protocol):
 class EmbeddedBackend:
     """Our renderer, with a house turned into drawables from the asset catalogue."""
 
-    def __init__(self, intrinsics: Intrinsics, catalog):
+    def __init__(self, intrinsics: Intrinsics, catalog, render_config=None):
         from builder.render.renderer import Renderer
 
         self.catalog = catalog
-        self.renderer = Renderer(intrinsics)
+        self.renderer = Renderer(intrinsics, config=render_config)
         self.renderer_string = self.renderer.renderer_string
 
     def load_house(self, house: House) -> None:
-        from builder.render.scene import build_drawables
+        from builder.render.scene import build_scene
 
-        self.renderer.load(build_drawables(house, self.catalog.load_mesh))
+        self.renderer.load(*build_scene(house, self.catalog.load_mesh))
+
+    def begin_sequence(self, seed: int, fps: float) -> None:
+        self.renderer.begin_sequence(seed, fps)
 
     def render(self, cam_to_world: np.ndarray) -> RenderedFrame:
         return self.renderer.render(cam_to_world)
@@ -52,9 +57,9 @@ class EmbeddedBackend:
         self.renderer.close()
 
 
-def make_backend(name: str, intrinsics: Intrinsics, catalog) -> RenderBackend:
+def make_backend(name: str, intrinsics: Intrinsics, catalog, render_config=None) -> RenderBackend:
     if name == "embedded":
-        return EmbeddedBackend(intrinsics, catalog)
+        return EmbeddedBackend(intrinsics, catalog, render_config)
     if name == "ai2thor":
         from builder.render.thor_backend import ThorBackend
 

@@ -21,9 +21,11 @@ from builder.render.topology import closed_shells
 log = logging.getLogger(__name__)
 
 VERTEX_DTYPE = np.dtype(
-    [("pos", "<f4", 3), ("nrm", "<f4", 3), ("uv", "<f4", 2), ("col", "<f4", 4), ("layer", "<i4"), ("id", "<u4")]
+    [("pos", "<f4", 3), ("nrm", "<f4", 3), ("uv", "<f4", 2), ("col", "<f4", 4), ("layer", "<i4"), ("id", "<u4"),
+     ("irr", "<f4", 4)]
 )
-assert VERTEX_DTYPE.itemsize == 56  # matches shaders.VBO_FORMAT ("40x" skip in the ids layout)
+assert VERTEX_DTYPE.itemsize == 72  # matches shaders.VBO_FORMAT
+MATERIAL_CODES = {"surface": 0.0, "sky": 2.0, "mirror": 3.0}  # shaders.MATERIAL_*
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Batch:
     lo: np.ndarray  # (D, 3) world AABB corners
     hi: np.ndarray
     occluder: np.ndarray  # (D,) bool
+    two_sided: np.ndarray  # (V,) bool: the vertex belongs to a triangle drawn double-sided
 
     @property
     def n_vertices(self) -> int:
@@ -121,7 +124,8 @@ def _soup(part: MeshPart) -> np.ndarray:
     return pos[: len(pos) - len(pos) % 3]
 
 
-def _bake_part(part: MeshPart, model: np.ndarray, inst: int, emissive: float, layer: int) -> tuple[np.ndarray, np.ndarray]:
+def _bake_part(part: MeshPart, model: np.ndarray, inst: int, emissive: float, layer: int,
+               material: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """World-space welded vertices and (T, 3) local triangle indices of one part."""
     pos = _soup(part)
     n = len(pos)
@@ -137,6 +141,7 @@ def _bake_part(part: MeshPart, model: np.ndarray, inst: int, emissive: float, la
     v["pos"], v["nrm"], v["uv"] = key[src, 0:3], key[src, 3:6], key[src, 6:8]
     v["col"] = (*[float(c) for c in part.color[:3]], float(emissive))
     v["layer"], v["id"] = layer, inst
+    v["irr"] = (1.0, 1.0, 1.0, material)  # irradiance filled by the bake (render/bake.py)
     return v, idx.reshape(-1, 3)
 
 
@@ -168,6 +173,15 @@ def _cull_classes(parts: list[MeshPart], culling: str) -> tuple[np.ndarray, np.n
     return result
 
 
+def _material_code(d) -> float:
+    material = getattr(d, "material", "surface")
+    if material not in MATERIAL_CODES:
+        raise ValueError(f"material must be one of {sorted(MATERIAL_CODES)}, got {material!r}")
+    if material == "surface":
+        return float(np.clip(getattr(d, "gloss", 0.0), 0.0, 0.99))
+    return MATERIAL_CODES[material]
+
+
 def pack_scene(drawables, max_texture_size: int = 512) -> Batch:
     """Bake `drawables` (renderer.Drawable) into one Batch, in the order given. Each drawable
     gets two index ranges: triangles drawn with back-face culling, then double-sided ones."""
@@ -187,7 +201,7 @@ def pack_scene(drawables, max_texture_size: int = 512) -> Batch:
             layer = -1
             if part.texture is not None and part.uvs is not None:
                 layer = textures.layer(part.texture)
-            v, tris = _bake_part(part, model, d.instance_id, d.emissive, layer)
+            v, tris = _bake_part(part, model, d.instance_id, d.emissive, layer, _material_code(d))
             sl = slice(t0, t0 + len(tris))
             t0 += len(tris)
             rev = flip[sl] ^ mirror
@@ -215,9 +229,13 @@ def pack_scene(drawables, max_texture_size: int = 512) -> Batch:
         los.append(lo)
         his.append(hi)
     rng = np.asarray(ranges, np.int64).reshape(-1, 4)
+    all_idx = np.concatenate(inds).astype(np.uint32) if inds else np.zeros(3, np.uint32)
+    two_sided = np.zeros(max(n_vert, 1), bool)
+    for _, _, first, count in rng:
+        two_sided[all_idx[first:first + count]] = True
     batch = Batch(
         vertices=np.concatenate(verts) if verts else np.zeros(1, VERTEX_DTYPE),  # GL wants non-empty buffers
-        indices=np.concatenate(inds).astype(np.uint32) if inds else np.zeros(3, np.uint32),
+        indices=all_idx,
         texels=textures.texels(max_texture_size),
         ranges=rng,
         centers=np.asarray(centers, np.float64).reshape(-1, 3),
@@ -225,6 +243,7 @@ def pack_scene(drawables, max_texture_size: int = 512) -> Batch:
         lo=np.asarray(los, np.float64).reshape(-1, 3),
         hi=np.asarray(his, np.float64).reshape(-1, 3),
         occluder=np.asarray([bool(getattr(d, "occluder", False)) for d in drawables], bool),
+        two_sided=two_sided,
     )
     log.debug("packed %d drawables: %d vertices, %d triangles (%d culled)",
               len(rng), n_vert, n_ind // 3, int(rng[:, 1].sum()) // 3)

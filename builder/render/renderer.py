@@ -7,6 +7,10 @@ scene marks occluders) walls/floors first and an occlusion query per remaining b
 so furniture in other rooms is never shaded. Colour, ids and depth come from the same
 rasterisation (multiple render targets), so they agree exactly; ids go through `flat`
 varyings and are never blended or multisampled.
+
+With RenderConfig (config.py): lighting baked once per scene at load (bake.py); with MSAA the
+ids and depth come from a one-sample pass first and colour from a multisampled pass of the
+same drawables; a post pass (post.py) then applies the camera effects to colour alone.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ import numpy as np
 
 from builder.assets.mesh import Mesh, MeshPart
 from builder.capture.camera import Intrinsics
-from builder.render import shaders
+from builder.config import RenderConfig
+from builder.render import bake, post, shaders
 from builder.render.context import create_context, gl_renderer
 from builder.render.packing import Batch, pack_scene
 
@@ -40,7 +45,10 @@ class Drawable:
     and draws everything else double-sided (safe for any asset); "back" culls all back
     faces (front = counter-clockwise seen from outside; needed for zero-thickness
     back-to-back walls); "none" draws every triangle double-sided.
-    emissive in [0, 1] adds self-lit colour (window glass).
+    emissive in [0, 1] adds self-lit colour (lamp shades, light fixtures).
+    gloss in [0, 1) adds a view-dependent highlight of the nearest lights (baked lighting);
+    material "sky" shows the outside by view direction (window glass), "mirror" an environment
+    by the reflected direction.
     occluder: big opaque structure (walls, floors, ceilings). When a scene has occluders they
     are drawn first, and every other drawable is drawn only if its bounding box passes an
     occlusion query against them (furniture behind walls costs nothing).
@@ -52,6 +60,8 @@ class Drawable:
     culling: str = "auto"
     emissive: float = 0.0
     occluder: bool = False
+    gloss: float = 0.0
+    material: str = "surface"
 
 
 @dataclass
@@ -74,10 +84,17 @@ class Renderer:
         device_index: int | None = None,
         texture_size: int = 512,
         background=(0.82, 0.85, 0.88),
+        config: RenderConfig | None = None,
     ):
         import moderngl
 
         self._mgl = moderngl
+        self.config = cfg = config if config is not None else RenderConfig()
+        self.baked = cfg.lighting == "baked"
+        self.post_on = bool(cfg.motion_blur or cfg.noise or cfg.defocus_px)  # the blur and noise pass
+        self._rig: bake.LightRig | None = None
+        self.bake_stats: dict = {}
+        self.begin_sequence(0, 10.0)
         self.intrinsics, self.near, self.far = intrinsics, float(near), float(far)
         self.texture_size = int(texture_size)  # texture-array layer edge (textures are resampled to it)
         self.background = tuple(float(c) for c in background)  # 0..1, stored as is (sRGB)
@@ -114,18 +131,29 @@ class Renderer:
 
     def _init_gl(self) -> None:
         w, h = self.intrinsics.width, self.intrinsics.height
-        ctx = self.ctx
+        ctx, cfg = self.ctx, self.config
         self.renderer_string = gl_renderer(ctx)
         self._color = ctx.texture((w, h), 4)
         self._ids = ctx.texture((w, h), 1, dtype="u2")  # R16UI: reads straight into uint16
         self._depth = ctx.depth_texture((w, h))
+        self._depth.compare_func = ""  # plain depth reads in the post pass
         self._fbo = ctx.framebuffer([self._color, self._ids], self._depth)
+        if cfg.msaa:
+            self._ms_color = ctx.renderbuffer((w, h), 4, samples=cfg.msaa)
+            self._ms_depth = ctx.depth_renderbuffer((w, h), samples=cfg.msaa)
+            self._fbo_ms = ctx.framebuffer([self._ms_color], self._ms_depth)
+            self._fbo_resolved = ctx.framebuffer([self._color])
+        taps = post.BLUR_TAPS if (cfg.motion_blur or cfg.defocus_px) else 1
+        self._post = post.PostPass(ctx, w, h, taps) if self.post_on else None
         self._fbo_ids = ctx.framebuffer([self._ids], self._depth)
         self._fbo_color = ctx.framebuffer([self._color])  # to clear colour alone
         self._fbo_test = ctx.framebuffer(depth_attachment=self._depth)  # occlusion queries: test only
         self._fbo_test.depth_mask = False
         self._prog_box = ctx.program(vertex_shader=shaders.VERTEX_BOX, fragment_shader=shaders.FRAGMENT_BOX)
-        self._prog = ctx.program(vertex_shader=shaders.VERTEX, fragment_shader=shaders.FRAGMENT)
+        if self.baked:
+            self._prog = ctx.program(vertex_shader=shaders.VERTEX_BAKED, fragment_shader=shaders.FRAGMENT_BAKED)
+        else:
+            self._prog = ctx.program(vertex_shader=shaders.VERTEX, fragment_shader=shaders.FRAGMENT)
         self._prog_ids = ctx.program(vertex_shader=shaders.VERTEX_IDS, fragment_shader=shaders.FRAGMENT_IDS)
         if "u_tex" in self._prog:
             self._prog["u_tex"].value = 0
@@ -138,16 +166,25 @@ class Renderer:
         self._pending.append(Drawable(mesh, np.asarray(model, dtype=np.float64), int(instance_id), **kw))
         self._dirty = True
 
-    def load(self, drawables) -> None:
-        """Replace the scene with `drawables` (Drawable objects) and upload it now."""
+    def load(self, drawables, lights: "bake.LightRig | None" = None) -> None:
+        """Replace the scene with `drawables` (Drawable objects) and upload it now. `lights` are
+        baked into it (baked lighting; default: one light above the scene)."""
         self._pending = list(drawables)
+        self._rig = lights
         self._dirty = True
         with self._current():
             self._upload()
 
     def clear(self) -> None:
         self._pending = []
+        self._rig = None
         self._dirty = True
+
+    def begin_sequence(self, seed: int, fps: float) -> None:
+        """Start a video: camera effects that depend on earlier frames (motion blur's previous
+        pose, the adapting exposure) start afresh, and noise is keyed by (seed, frame index)."""
+        self._seq_seed, self._seq_frame, self._prev_vp = int(seed), 0, None
+        self._exposure = post.ExposureState(fps, self.config.auto_exposure and self.baked)
 
     @property
     def stats(self) -> dict:
@@ -192,6 +229,14 @@ class Renderer:
             vaos.append(ctx.vertex_array(prog, [(vbo, fmt, *names)], index_buffer=ibo, index_element_size=4))
         self._vao, self._vao_ids = vaos
         self._tex = tex
+        self._batch = b
+        self._gpu = [*vaos, vbo, ibo, tex]
+        if self.baked:
+            rig = self._rig if self._rig is not None else bake.default_rig(b.lo.min(0, initial=0.0), b.hi.max(0, initial=0.0))
+            irr, self.bake_stats = bake.bake_irradiance(b.vertices, b.two_sided, rig, self._cube_depth)
+            b.vertices["irr"][:, :3] = irr
+            vbo.write(b.vertices.tobytes())
+            self._set_environment(rig)
         # Occlusion-query boxes: each drawable's padded world AABB, 12 triangles.
         pad = BOX_PAD_M + 0.01 * (b.hi - b.lo)
         self._box_lo, self._box_hi = b.lo - pad, b.hi + pad
@@ -203,7 +248,7 @@ class Renderer:
         self._vao_box = ctx.vertex_array(self._prog_box, [(box_vbo, "3f", "in_pos")], index_buffer=box_ibo,
                                          index_element_size=4)
         self._gpu = [*vaos, self._vao_box, vbo, ibo, box_vbo, box_ibo, tex]
-        self._batch, self._dirty = b, False
+        self._dirty = False
         log.debug("uploaded scene: %s", self.stats)
 
     # ---- frames ----------------------------------------------------------------------
@@ -241,7 +286,7 @@ class Renderer:
             if rng[i, 3]:
                 vao.render(tri, vertices=int(rng[i, 3]), first=int(rng[i, 2]))
 
-    def _draw(self, vao, target, vp: np.ndarray, eye: np.ndarray) -> None:
+    def _draw(self, vao, target, vp: np.ndarray, eye: np.ndarray) -> np.ndarray:
         """Occluders (and small drawables), then the big drawables whose boxes pass an
         occlusion query against them."""
         order = self.visible(vp, eye)
@@ -261,6 +306,7 @@ class Renderer:
         rng = self._batch.ranges[drawn]
         self.last_frame_stats = {"in_frustum": len(order), "drawn": len(drawn),
                                  "triangles": int(rng[:, 1].sum() + rng[:, 3].sum()) // 3}
+        return drawn
 
     def _occlusion_test(self, cand: np.ndarray, vp: np.ndarray, eye: np.ndarray) -> np.ndarray:
         """Which candidates' boxes have a sample in front of the occluders' depth."""
@@ -288,17 +334,122 @@ class Renderer:
             self._prog["u_vp"].write(vp.T.astype("f4").tobytes())
             if "u_eye" in self._prog:
                 self._prog["u_eye"].value = tuple(float(v) for v in eye)
-            # Integer targets must be cleared to 0 on their own: a float clear colour garbles them.
-            self._fbo_color.clear(*self.background, 1.0)
-            self._fbo_ids.clear(0, 0, 0, 0, depth=1.0)
-            self._fbo.use()
-            self.ctx.enable_only(self._mgl.DEPTH_TEST)
+            if self.baked:
+                self._set_spec_lights(eye)
+                if "u_inv_vp" in self._prog:
+                    self._prog["u_inv_vp"].write(np.linalg.inv(vp).T.astype("f4").tobytes())
             self._tex.use(0)
-            self._draw(self._vao, self._fbo, vp, eye)
-            w, h = self.intrinsics.width, self.intrinsics.height
-            rgb = np.empty((h, w, 3), np.uint8)
-            self._fbo.read_into(rgb, components=3, attachment=0, alignment=1)
+            if self.config.msaa:
+                # exact ids and depth from one sample per pixel, then colour of the same drawables
+                self._prog_ids["u_vp"].write(vp.T.astype("f4").tobytes())
+                self._fbo_ids.clear(0, 0, 0, 0, depth=1.0)
+                self._fbo_ids.use()
+                self.ctx.enable_only(self._mgl.DEPTH_TEST)
+                drawn = self._draw(self._vao_ids, self._fbo_ids, vp, eye)
+
+                def colour_pass():
+                    self._fbo_ms.clear(*self.background, 1.0, depth=1.0)
+                    self._fbo_ms.use()
+                    self.ctx.enable_only(self._mgl.DEPTH_TEST)
+                    self._draw_ranges(self._vao, drawn)
+                    self.ctx.copy_framebuffer(self._fbo_resolved, self._fbo_ms)
+            else:
+                def colour_pass():
+                    # Integer targets must be cleared to 0 on their own: a float clear colour garbles them.
+                    self._fbo_color.clear(*self.background, 1.0)
+                    self._fbo_ids.clear(0, 0, 0, 0, depth=1.0)
+                    self._fbo.use()
+                    self.ctx.enable_only(self._mgl.DEPTH_TEST)
+                    self._draw(self._vao, self._fbo, vp, eye)
+            state = self._exposure
+            if self.baked and state.value is None:  # first frame of a video: meter before recording, as a camera does
+                self._set_exposure(1.0)
+                colour_pass()
+                state.update(self._read_color(), 1.0)
+            exposure = state.value if self.baked else 1.0
+            if self.baked:
+                self._set_exposure(exposure)
+            colour_pass()
+            rgb = self._post_frame(vp) if self.post_on else self._read_color()
+            if self.baked:
+                state.update(rgb, exposure)
+            self._prev_vp, self._seq_frame = vp, self._seq_frame + 1
             return RenderedFrame(rgb, *self._read_ids_depth())
+
+    def _read_color(self) -> np.ndarray:
+        w, h = self.intrinsics.width, self.intrinsics.height
+        rgb = np.empty((h, w, 3), np.uint8)
+        self._fbo_color.read_into(rgb, components=3, alignment=1)
+        return rgb
+
+    def _set_exposure(self, exposure: float) -> None:
+        self._prog["u_exposure"].value = float(exposure)
+
+    # ---- camera effects and baked light --------------------------------------------------
+
+    def _post_frame(self, vp: np.ndarray) -> np.ndarray:
+        cfg = self.config
+        reproj = self._prev_vp @ np.linalg.inv(vp) if (cfg.motion_blur and self._prev_vp is not None) else np.eye(4)
+        seed = int(np.random.SeedSequence([self._seq_seed, self._seq_frame, 21]).generate_state(1)[0])
+        return self._post.run(self._color, self._depth, reproj, cfg.motion_blur, cfg.defocus_px, cfg.noise, seed)
+
+    def _set_environment(self, rig: "bake.LightRig") -> None:
+        p = self._prog
+        for name, value in (("u_sky_zenith", rig.sky_zenith), ("u_sky_horizon", rig.sky_horizon),
+                            ("u_ground", rig.ground), ("u_sun_dir", rig.sun_dir), ("u_room_env", rig.room_env)):
+            if name in p:
+                p[name].value = tuple(float(v) for v in value)
+        if "u_wb" in p:
+            p["u_wb"].value = tuple(float(v) for v in rig.white_balance)
+        if "u_size" in p:
+            p["u_size"].value = (float(self.intrinsics.width), float(self.intrinsics.height))
+        spot = [lt for lt in rig.lights if lt.axis is None]
+        self._spec_pos = np.array([lt.position for lt in spot], np.float64).reshape(-1, 3)
+        self._spec_col = np.array([lt.color for lt in spot], np.float64).reshape(-1, 3)
+
+    def _set_spec_lights(self, eye: np.ndarray) -> None:
+        """The four lights nearest the camera make the highlights of glossy floors."""
+        p = self._prog
+        if "u_spec_pos" not in p:
+            return
+        pos = np.zeros((4, 4), np.float32)
+        col = np.zeros((4, 3), np.float32)
+        if len(self._spec_pos):
+            near = np.argsort(np.linalg.norm(self._spec_pos - eye, axis=1), kind="stable")[:4]
+            pos[: len(near), :3], pos[: len(near), 3] = self._spec_pos[near], 1.0
+            col[: len(near)] = self._spec_col[near]
+        p["u_spec_pos"].write(pos.tobytes())
+        p["u_spec_col"].write(col.tobytes())
+
+    def _cube_depth(self, light: "bake.Light") -> np.ndarray:
+        """(6, S, S) distances along each cube face's axis from a light to the nearest surface
+        (the lamp's own geometry left out)."""
+        mgl, ctx, S = self._mgl, self.ctx, bake.CUBE_SIZE
+        if getattr(self, "_cube_fbo", None) is None:
+            self._cube_tex = ctx.depth_texture((S, S))
+            self._cube_fbo = ctx.framebuffer(depth_attachment=self._cube_tex)
+        ids = np.array([d.instance_id for d in self._pending], np.int64)
+        out = np.empty((6, S, S), np.float32)
+        ctx.front_face = "ccw"  # no y flip in these projections
+        try:
+            for f in range(6):
+                vp = bake.face_view_proj(np.asarray(light.position, np.float64), f)
+                self._prog_ids["u_vp"].write(vp.T.astype("f4").tobytes())
+                self._cube_fbo.use()
+                ctx.enable_only(mgl.DEPTH_TEST)
+                self._cube_fbo.clear(depth=1.0)
+                idx = self.visible(vp, np.asarray(light.position))
+                if light.exclude_id:
+                    idx = idx[ids[idx] != light.exclude_id]
+                self._draw_ranges(self._vao_ids, idx)
+                self._cube_tex.read_into(out[f], alignment=4)
+        finally:
+            ctx.front_face = "cw"
+        n, fa = bake.CUBE_NEAR, bake.CUBE_FAR
+        empty = out >= 1.0
+        out = np.float32(fa * n) / (np.float32(fa) - out * np.float32(fa - n))
+        out[empty] = np.inf
+        return out
 
     def render_ids_only(self, cam_to_world: np.ndarray) -> RenderedFrame:
         """Instance ids and depth without shading (faster; for annotation passes); rgb is None."""

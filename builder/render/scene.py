@@ -3,8 +3,15 @@ window frames, window glass, and the furniture meshes fitted to their boxes.
 
 Structure is generated in world coordinates (identity model matrices), single-sided and
 facing into its room: rooms share zero-thickness walls back to back, so each room's wall
-must be invisible from the other side. Large faces are cut into <= 1 m cells because the
-renderer lights per vertex.
+must be invisible from the other side. Large faces are cut into <= CELL_M cells because the
+renderer lights per vertex (baked shadows and occlusion are interpolated between vertices).
+
+Surfaces: a paint colour (or a wallpaper) per room, tiled lower walls in bathrooms, a
+skirting board along every wall, white ceilings with a light fixture, floors by room type
+with some gloss, windows that show the outside, pictures with image-like content, mirrors.
+Everything decorative is drawn under the instance id of what it belongs to (wall, ceiling,
+object), so it never changes which instances a pixel shows beyond that surface's own extent
+(skirting: 1.2 cm off its wall; pictures and mirror faces: 3 mm off their object's front).
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from builder.render.renderer import Drawable
 
 log = logging.getLogger(__name__)
 
-CELL_M = 1.0  # max edge of a structure cell (per-vertex lighting stays smooth)
+CELL_M = 0.25  # max edge of a structure cell (baked shadows are interpolated between vertices)
 CASING_W = 0.07  # door/window frame: width of the trim around the hole
 CASING_T = 0.14  # ... and its depth through the (zero-thickness) wall
 FRAME_COLOR = (0.80, 0.78, 0.74)  # off-white painted wood, linear RGB
@@ -31,6 +38,10 @@ GLASS_COLOR = (0.55, 0.72, 0.85)
 GLASS_EMISSIVE = 0.35
 WALL_TINTS = ((0.92, 0.90, 0.86), (0.86, 0.88, 0.90), (0.90, 0.86, 0.80), (0.84, 0.88, 0.82), (0.93, 0.88, 0.86))
 IDENTITY = np.eye(4)
+SKIRTING_H, SKIRTING_T = 0.09, 0.012
+TILED_WAINSCOT_M = 1.2  # bathroom walls are tiled up to this height
+FLOOR_GLOSS = {"tiles": 0.5, "wood": 0.3, "carpet": 0.0}
+FIXTURE_R = 0.18  # ceiling light fixture: half width (m)
 
 
 # ---- transforms ----------------------------------------------------------------------
@@ -235,23 +246,57 @@ def _hole_on(frame: _WallFrame, src: _WallFrame, hole) -> tuple[float, float, fl
     return min(a, b), v0, max(a, b), v1
 
 
+def window_frame(house: House, win: Opening) -> _WallFrame | None:
+    """The frame of the wall a window sits in (its inward normal points into the room)."""
+    wall = next((w for w in house.walls if w.id == win.wall0), None)
+    room = next((r for r in house.rooms if r.id == (wall.room_id if wall else None)), None)
+    return None if wall is None or room is None else _WallFrame(wall, Polygon(room.polygon))
+
+
+def build_scene(house: House, load_mesh: Callable[[str], Mesh], seed: int | None = None):
+    """(drawables, lights) of a house: what `Renderer.load` takes."""
+    from builder.render.bake import house_lights
+
+    seed = house.seed if seed is None else seed
+    return build_drawables(house, load_mesh, seed), house_lights(house, seed)
+
+
+def _room_finish(house: House, room, seed: int) -> dict:
+    """Wall paint (or wallpaper) of one room, drawn from (seed, room index)."""
+    rng = np.random.default_rng([int(seed), room.index, 31])
+    tint = textures.paint_colour(rng)
+    paper = room.room_type not in ("Bathroom", "Kitchen") and rng.random() < 0.3
+    tex = textures.wallpaper(seed * 1000 + room.index, (0.85, 0.85, 0.85)) if paper else None
+    return {"tint": tint, "texture": tex}
+
+
 def build_drawables(house: House, load_mesh: Callable[[str], Mesh], seed: int | None = None) -> list[Drawable]:
     """Every drawable of a house. load_mesh(asset_id) is called once per distinct asset."""
     seed = house.seed if seed is None else seed
     polys = {r.id: Polygon(r.polygon) for r in house.rooms}
     wall_tex = textures.plaster(seed)
+    ceiling_tex = textures.plaster(seed + 1, tone=(0.97, 0.97, 0.96))
+    house_rng = np.random.default_rng([int(seed), 32])
+    skirting_color = (0.85, 0.84, 0.8) if house_rng.random() < 0.6 else (0.42, 0.3, 0.2)
+    lit_by_lamp = {o.room_id for o in house.objects if o.category == "lamp" and o.position[1] > 1.8}
     out: list[Drawable] = []
 
     for room in house.rooms:
         tri2 = triangulate(room.polygon)
         floor_tex = textures.floor_texture(room.room_type, seed * 1000 + room.index)
         flo = np.stack([tri2[..., 0], np.zeros(tri2.shape[:2]), tri2[..., 1]], axis=-1)
+        gloss = FLOOR_GLOSS.get(textures.floor_kind(room.room_type), 0.0)
         out.append(Drawable(_part(flo, (0, 1, 0), (1, 1, 1), tri2 / floor_tex.repeat_m, floor_tex.image),
-                            IDENTITY, FLOOR_ID_BASE + room.index, culling="back", occluder=True))
+                            IDENTITY, FLOOR_ID_BASE + room.index, culling="back", occluder=True, gloss=gloss))
         ceil = flo.copy()
         ceil[..., 1] = house.wall_height
-        out.append(Drawable(_part(ceil, (0, -1, 0), (0.95, 0.95, 0.94), tri2 / wall_tex.repeat_m, wall_tex.image),
+        out.append(Drawable(_part(ceil, (0, -1, 0), (0.95, 0.95, 0.94), tri2 / ceiling_tex.repeat_m, ceiling_tex.image),
                             IDENTITY, CEILING_ID_BASE + room.index, culling="back", occluder=True))
+        if room.id not in lit_by_lamp:  # the fixture of the room's ceiling light (bake.house_lights)
+            p = polys[room.id]
+            c = p.centroid if p.contains(p.centroid) else p.representative_point()
+            fixture = _fixture_part(c.x, c.y, house.wall_height)
+            out.append(Drawable(fixture, IDENTITY, CEILING_ID_BASE + room.index, culling="back", emissive=1.0))
 
     frames = {w.id: _WallFrame(w, polys[w.room_id]) for w in house.walls}
     holes: dict[str, list] = {w.id: [] for w in house.walls}
@@ -265,25 +310,106 @@ def build_drawables(house: House, load_mesh: Callable[[str], Mesh], seed: int | 
             holes[op.wall1].append(_hole_on(frames[op.wall1], f0, op.hole))
         out.extend(_opening_drawables(op, f0))
 
-    room_index = {r.id: r.index for r in house.rooms}
+    rooms = {r.id: r for r in house.rooms}
+    finishes = {r.id: _room_finish(house, r, seed) for r in house.rooms}
+    wall_tiles = textures.tiles(seed * 1000 + 999, tone=(0.9, 0.92, 0.93), grout=(0.75, 0.75, 0.74), n=8)
+    bath_tiles = textures.SurfaceTexture(wall_tiles.image, repeat_m=1.2)  # 15 cm tiles
     for wall in house.walls:
         fr = frames[wall.id]
-        tint = WALL_TINTS[(seed + room_index.get(wall.room_id, 0)) % len(WALL_TINTS)]
-        rects = [c for r in wall_rects(fr.length, wall.height, holes[wall.id]) for c in _grid_rect(*r)]
-        if not rects:
-            continue
-        tris, uv = _quad_tris(fr, rects)
-        out.append(Drawable(_part(tris, fr.normal3(), tint, uv / wall_tex.repeat_m, wall_tex.image),
-                            IDENTITY, wall.instance_id, culling="back", occluder=True))
+        room = rooms.get(wall.room_id)
+        finish = finishes.get(wall.room_id) or {"tint": WALL_TINTS[0], "texture": None}
+        tex = finish["texture"] or wall_tex
+        all_rects = wall_rects(fr.length, wall.height, holes[wall.id])
+        tiled = room is not None and room.room_type == "Bathroom"
+        split = TILED_WAINSCOT_M if tiled else 0.0
+        upper = [c for r in all_rects for c in _grid_rect(*_clip_v(r, split, wall.height)) if c[3] > c[1] + 1e-9]
+        if upper:
+            tris, uv = _quad_tris(fr, upper)
+            out.append(Drawable(_part(tris, fr.normal3(), finish["tint"], uv / tex.repeat_m, tex.image),
+                                IDENTITY, wall.instance_id, culling="back", occluder=True))
+        if tiled:
+            lower = [c for r in all_rects for c in _grid_rect(*_clip_v(r, 0.0, split)) if c[3] > c[1] + 1e-9]
+            if lower:
+                tris, uv = _quad_tris(fr, lower)
+                out.append(Drawable(_part(tris, fr.normal3(), (1, 1, 1), uv / bath_tiles.repeat_m, bath_tiles.image),
+                                    IDENTITY, wall.instance_id, culling="back", occluder=True, gloss=0.5))
+        skirting = _skirting_part(fr, holes[wall.id], skirting_color)
+        if skirting is not None:
+            out.append(Drawable(skirting, IDENTITY, wall.instance_id, culling="back"))
 
     meshes: dict[str, Mesh] = {}
     for obj in house.objects:
         if obj.asset_id not in meshes:
             meshes[obj.asset_id] = load_mesh(obj.asset_id)
         mesh = meshes[obj.asset_id]
-        out.append(Drawable(mesh, object_model_matrix(obj, mesh.size), obj.instance_id, culling="auto"))
+        is_lamp = obj.category == "lamp"
+        out.append(Drawable(mesh, object_model_matrix(obj, mesh.size), obj.instance_id, culling="auto",
+                            emissive=0.12 if is_lamp else 0.0))
+        if obj.category in ("painting", "mirror") or obj.object_type in ("Painting", "Mirror"):
+            face = _front_face(obj, seed, mirror=obj.category == "mirror" or obj.object_type == "Mirror")
+            if face is not None:
+                out.append(face)
     log.debug("house %s: %d drawables", house.id, len(out))
     return out
+
+
+def _clip_v(rect, v_lo: float, v_hi: float):
+    u0, v0, u1, v1 = rect
+    return u0, max(v0, v_lo), u1, max(min(v1, v_hi), max(v0, v_lo))
+
+
+def _skirting_part(frame: _WallFrame, holes, color) -> MeshPart | None:
+    """A skirting board along the bottom of a wall, broken at door holes that reach the floor."""
+    gaps = sorted((h[0], h[2]) for h in holes if h[1] < SKIRTING_H)
+    spans, u = [], 0.0
+    for a, b in gaps + [(frame.length, frame.length)]:
+        if a > u + 0.02:
+            spans.append((u, a))
+        u = max(u, b)
+    parts = [p for a, b in spans for p in _box_tris(frame, a, 0.0, b, SKIRTING_H, 0.0, SKIRTING_T)]
+    return _merge([MeshPart(p.positions, p.normals, tuple(color), None, None) for p in parts]) if parts else None
+
+
+def _fixture_part(x: float, z: float, height: float) -> MeshPart:
+    """A flat square ceiling light fixture, facing down."""
+    r, t = FIXTURE_R, 0.03
+    tris = []
+    corners = [(x - r, z - r), (x + r, z - r), (x + r, z + r), (x - r, z + r)]
+    q = [np.array([cx, height - t, cz]) for cx, cz in corners]
+    tris = np.array([[q[0], q[1], q[2]], [q[0], q[2], q[3]]])
+    parts = [_part(tris, (0, -1, 0), (1.0, 0.97, 0.9))]
+    for k in range(4):  # the rim
+        a, b = corners[k], corners[(k + 1) % 4]
+        pa, pb = np.array([a[0], height - t, a[1]]), np.array([b[0], height - t, b[1]])
+        ua, ub = pa + (0, t, 0), pb + (0, t, 0)
+        out_n = np.array([(a[1] - b[1]), 0.0, (b[0] - a[0])])
+        if out_n @ (np.array([(a[0] + b[0]) / 2 - x, 0, (a[1] + b[1]) / 2 - z])) < 0:
+            out_n = -out_n
+        parts.append(_part(np.array([[pa, pb, ub], [pa, ub, ua]]), out_n, (1.0, 0.97, 0.9)))
+    return _merge(parts)
+
+
+def _front_face(obj: HouseObject, seed: int, mirror: bool) -> Drawable | None:
+    """A picture (procedural image) or a mirror surface just in front of a wall object's front."""
+    sx, sy, sz = obj.size
+    if sx < 0.1 or sy < 0.1:
+        return None
+    inset = 0.08 * min(sx, sy)
+    hx, hy = sx / 2 - inset, sy / 2 - inset
+    zf = sz / 2 + 0.003
+    local = np.array([[-hx, -hy, zf], [hx, -hy, zf], [hx, hy, zf], [-hx, hy, zf]])
+    m = np.eye(4)
+    m[:3, 3] = obj.position
+    m = m @ rot_y(obj.yaw_deg)
+    world = local @ m[:3, :3].T + m[:3, 3]
+    normal = m[:3, :3] @ np.array([0.0, 0.0, 1.0])
+    tris = np.array([[world[0], world[1], world[2]], [world[0], world[2], world[3]]])
+    if mirror:
+        return Drawable(_part(tris, normal, (0.9, 0.92, 0.93)), IDENTITY, obj.instance_id, culling="back",
+                        material="mirror")
+    uv = np.array([[[0, 0], [1, 0], [1, 1]], [[0, 0], [1, 1], [0, 1]]], np.float64)
+    image = textures.painting(seed * 1000 + obj.instance_id)
+    return Drawable(_part(tris, normal, (1, 1, 1), uv, image), IDENTITY, obj.instance_id, culling="back", gloss=0.1)
 
 
 def _opening_drawables(op: Opening, frame: _WallFrame) -> list[Drawable]:
@@ -293,5 +419,6 @@ def _opening_drawables(op: Opening, frame: _WallFrame) -> list[Drawable]:
         u0, v0, u1, v1 = op.hole
         tris, _ = _quad_tris(frame, _grid_rect(u0, v0, u1, v1))
         glass = _part(tris, frame.normal3(), GLASS_COLOR)
-        out.append(Drawable(glass, IDENTITY, op.instance_id, culling="none", emissive=GLASS_EMISSIVE))
+        # "sky": the outside by view direction under baked lighting; the light rig shows it as before
+        out.append(Drawable(glass, IDENTITY, op.instance_id, culling="none", emissive=GLASS_EMISSIVE, material="sky"))
     return out

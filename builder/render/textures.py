@@ -116,6 +116,11 @@ _TILE_TONES = {"Kitchen": ((0.84, 0.82, 0.76), (0.70, 0.70, 0.70), (0.80, 0.74, 
 _CARPET_TONES = ((0.45, 0.42, 0.48), (0.55, 0.50, 0.42), (0.40, 0.46, 0.50), (0.60, 0.56, 0.52))
 
 
+def floor_kind(room_type: str) -> str:
+    """"wood", "tiles" or "carpet"."""
+    return _FLOOR_KIND.get(room_type, "wood")
+
+
 def floor_texture(room_type: str, seed: int) -> SurfaceTexture:
     """The floor texture for a room type; the seed picks tone and layout."""
     rng = np.random.default_rng([seed, 7])
@@ -126,3 +131,66 @@ def floor_texture(room_type: str, seed: int) -> SurfaceTexture:
     if kind == "carpet":
         return carpet(seed, tone=_CARPET_TONES[rng.integers(len(_CARPET_TONES))])
     return wood_planks(seed, tone=_WOOD_TONES[rng.integers(len(_WOOD_TONES))])
+
+
+def wallpaper(seed: int, tone, size: int = SIZE) -> SurfaceTexture:
+    """Wallpaper: stripes or a small diamond motif in a second shade of the tone, on paper fibre."""
+    rng = np.random.default_rng([seed, 11])
+    y, x = np.mgrid[0:size, 0:size] / size
+    base = np.asarray(tone, np.float64)
+    accent = np.clip(base * rng.uniform(0.72, 0.9) + rng.uniform(-0.06, 0.06, 3), 0, 1)
+    kind = rng.integers(3)
+    if kind == 0:  # stripes of two widths
+        n = int(rng.choice([4, 6, 8]))
+        m = ((x * n) % 1.0 < rng.uniform(0.3, 0.6)).astype(float)
+    elif kind == 1:  # diamonds
+        n = int(rng.choice([4, 8]))
+        u, v = (x * n) % 1.0 - 0.5, (y * n) % 1.0 - 0.5
+        m = (np.abs(u) + np.abs(v) < rng.uniform(0.18, 0.32)).astype(float)
+    else:  # soft floral-like blotches on a grid of dots
+        n = int(rng.choice([6, 8]))
+        u, v = (x * n) % 1.0 - 0.5, (y * n + 0.5 * (np.floor(x * n) % 2)) % 1.0 - 0.5
+        m = np.clip(1.5 - 6.0 * np.sqrt(u * u + v * v) + 0.3 * periodic_noise(rng, size, 3.0), 0, 1)
+    fibre = 1.0 + 0.015 * periodic_noise(rng, size, 1.5)
+    rgb = (base[None, None] * (1 - m[..., None]) + accent[None, None] * m[..., None]) * fibre[..., None]
+    return SurfaceTexture(_to_u8(rgb), repeat_m=0.6)
+
+
+def painting(seed: int, size: int = 256) -> np.ndarray:
+    """An image-like picture for frames and posters: a landscape (sky, sun, layered hills) or
+    an abstract of colour fields; (S, S, 3) uint8 sRGB."""
+    rng = np.random.default_rng([seed, 13])
+    y, x = np.mgrid[0:size, 0:size] / size
+    if rng.random() < 0.6:
+        top, horizon = rng.uniform(0.2, 0.7, 3), rng.uniform(0.6, 1.0, 3)
+        img = top[None, None] * (1 - y[..., None]) ** 0.5 + horizon[None, None] * (y[..., None] ** 0.5) * 0.6
+        sx, sy, sr = rng.uniform(0.2, 0.8), rng.uniform(0.15, 0.4), rng.uniform(0.04, 0.09)
+        sun = np.clip(1.0 - np.hypot(x - sx, y - sy) / sr, 0, 1) ** 0.3
+        img = img * (1 - sun[..., None]) + rng.uniform(0.85, 1.0, 3)[None, None] * sun[..., None]
+        for layer in range(int(rng.integers(2, 5))):
+            h = 0.45 + 0.12 * layer + 0.06 * np.sin(x * rng.uniform(4, 12) + rng.uniform(0, 6))
+            h += 0.02 * periodic_noise(rng, size, 6.0)[0][None, :]
+            col = rng.uniform(0.1, 0.6, 3) * (0.9 - 0.15 * layer)
+            img = np.where((y > h)[..., None], col[None, None] * (1 + 0.08 * periodic_noise(rng, size, 2.0))[..., None], img)
+    else:
+        img = np.broadcast_to(rng.uniform(0.6, 0.95, 3), (size, size, 3)).copy()
+        for _ in range(int(rng.integers(3, 7))):
+            x0, y0 = rng.uniform(0, 0.8, 2)
+            w, h = rng.uniform(0.1, 0.5, 2)
+            m = (x > x0) & (x < x0 + w) & (y > y0) & (y < y0 + h)
+            img[m] = rng.uniform(0.05, 0.95, 3)
+        img *= (1 + 0.04 * periodic_noise(rng, size, 2.0))[..., None]
+    return _to_u8(img)
+
+
+def paint_colour(rng: np.random.Generator) -> tuple[float, float, float]:
+    """A wall paint (linear RGB): mostly light neutrals and pastels, sometimes a stronger colour."""
+    import colorsys
+
+    hue = rng.uniform(0, 1)
+    strong = rng.random() < 0.2
+    sat = rng.uniform(0.25, 0.55) if strong else rng.uniform(0.03, 0.22)
+    val = rng.uniform(0.55, 0.8) if strong else rng.uniform(0.78, 0.96)
+    srgb = np.array(colorsys.hsv_to_rgb(hue, sat, val))
+    lin = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    return tuple(float(c) for c in lin / 0.85)  # the plaster texture is ~0.85 in linear terms
