@@ -146,10 +146,12 @@ def test_bad_effect_flag_exits_with_one_line(tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1
 
 
-def test_render_settings_saved_only_when_not_default():
-    cfg = BuildConfig()
-    assert "render" not in cfg.to_json()["capture"]  # folders built before these settings still resume
-    odd = BuildConfig(capture=CaptureConfig(render=RenderConfig(msaa=0, noise=0.0)))
-    d = json.loads(json.dumps(odd.to_json()))
-    assert d["capture"]["render"] == {"msaa": 0, "noise": 0.0}
-    assert BuildConfig.from_json(d) == odd
+def test_render_settings_saved_only_where_they_differ_from_older_builds():
+    old = BuildConfig()  # CaptureConfig's default render is the look of builds made before these settings
+    assert old.capture.render == RenderConfig.off()
+    assert "render" not in old.to_json()["capture"]  # so folders built before them resume as built
+    assert BuildConfig.from_json(json.loads(json.dumps(old.to_json()))) == old
+    new = BuildConfig(capture=CaptureConfig(render=RenderConfig(msaa=0, noise=0.0)))
+    d = json.loads(json.dumps(new.to_json()))
+    assert d["capture"]["render"] == {"lighting": "baked", "motion_blur": 0.35, "defocus_px": 0.7, "auto_exposure": True}
+    assert BuildConfig.from_json(d) == new
