@@ -127,7 +127,8 @@ class RoomFurnisher:
         for p in self.placed:
             if p.obj is support:
                 continue  # standing on it (a pillow sinks into a bed's box under its headboard)
-            if min(p.y1, y1) - max(p.y0, y0) > 1e-4 and p.poly.intersects(poly) and p.poly.intersection(poly).area > 1e-6:
+            # stricter than rules.check_house (1e-6 m^2): stored positions are rounded to 1e-6 m
+            if min(p.y1, y1) - max(p.y0, y0) > 1e-4 and p.poly.intersects(poly) and p.poly.intersection(poly).area > 1e-7:
                 return False
         return not on_floor or self.navigable(extra=poly)
 

@@ -60,7 +60,7 @@ class QAConfig:
     # clip's longest stretch without such frames, if it still turns through
     # room_size_min_sweep_deg over room_size_min_frames frames or more (view.room_size_clips).
     room_size_max_other_floor: float = 0.001
-    room_size_min_sweep_deg: float = 180.0
+    room_size_min_sweep_deg: float = 120.0  # plus the field of view: at least half the walls
     room_size_min_frames: int = 32
 
     # Counting: as VSI-Bench asks it, of categories that occur several times (its answers
