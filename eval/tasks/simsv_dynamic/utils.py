@@ -7,27 +7,9 @@ none is NaN, never 0, and left out of `overall`)."""
 
 import math
 
-from datasets import Video
-
 from eval.scoring import SCALE, score
-from simsv_vsi.prompts import prompt_text
+from eval.sims_rows import doc_to_text, doc_to_visual, process_docs  # noqa: F401 (named by the yaml)
 from simsv_vsi.question_types import DYNAMIC_TYPES
-
-
-def process_docs(dataset):
-    # the model plugin opens the file itself: keep the video as a path, not a decoder
-    return dataset.cast_column("video", Video(decode=False))
-
-
-def doc_to_visual(doc):
-    video = doc["video"]
-    if not video.get("path"):
-        raise ValueError(f"SIMS-VSI row {doc['id']}: the video has no local path")
-    return [video["path"]]
-
-
-def doc_to_text(doc, lmms_eval_specific_kwargs=None):
-    return prompt_text(doc["question"], doc["options"])
 
 
 def process_results(doc, results):
