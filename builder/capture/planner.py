@@ -263,6 +263,20 @@ def _rotation(x: float, z: float, yaw0: float, delta: float, cfg: PlannerConfig,
     return t, np.full_like(t, x), np.full_like(t, z), yaw0 + math.copysign(1.0, delta) * ang
 
 
+def _speed_profile(cap: np.ndarray, ds: np.ndarray, acc: float):
+    """Speeds at the points of a run (segment lengths `ds`, speed caps per segment `cap`),
+    starting and ending at rest, within acceleration `acc`; then each segment's duration at
+    constant acceleration (speed and yaw rate peak at its ends, so within the caps), the times
+    and the arc lengths at the points."""
+    u = np.concatenate([[0.0], np.minimum(cap[:-1], cap[1:]), [0.0]])
+    for k in range(1, len(u)):  # forward then backward acceleration passes
+        u[k] = min(u[k], math.sqrt(u[k - 1] ** 2 + 2 * acc * ds[k - 1]))
+    for k in range(len(u) - 2, -1, -1):
+        u[k] = min(u[k], math.sqrt(u[k + 1] ** 2 + 2 * acc * ds[k]))
+    dur = 2 * ds / (u[:-1] + u[1:])
+    return u, dur, np.concatenate([[0.0], np.cumsum(dur)]), np.concatenate([[0.0], np.cumsum(ds)])
+
+
 def _travel(pts: np.ndarray, yaw0: float, cfg: PlannerConfig) -> Knots:
     """Rest-to-rest motion along dense points, speed capped by the yaw-rate limit on curves."""
     if len(pts) == 2:  # two intervals at least, so the profile has a vertex to speed up to
@@ -274,15 +288,7 @@ def _travel(pts: np.ndarray, yaw0: float, cfg: PlannerConfig) -> Knots:
     knot_head = np.concatenate([[head[0]], 0.5 * (head[:-1] + head[1:]), [head[-1]]])
     vmax, acc = cfg.max_linear_speed_mps, cfg.max_linear_accel_mps2
     cap = np.minimum(vmax, cfg.max_angular_speed_dps * ds / np.maximum(np.abs(np.diff(knot_head)), 1e-12))
-    u = np.concatenate([[0.0], np.minimum(cap[:-1], cap[1:]), [0.0]])  # speed at each point
-    for k in range(1, len(u)):  # forward then backward acceleration passes
-        u[k] = min(u[k], math.sqrt(u[k - 1] ** 2 + 2 * acc * ds[k - 1]))
-    for k in range(len(u) - 2, -1, -1):
-        u[k] = min(u[k], math.sqrt(u[k + 1] ** 2 + 2 * acc * ds[k]))
-    # constant acceleration within each interval: speed and yaw rate peak at its ends (<= caps)
-    dur = 2 * ds / (u[:-1] + u[1:])
-    t = np.concatenate([[0.0], np.cumsum(dur)])
-    s_knot = np.concatenate([[0.0], np.cumsum(ds)])
+    u, dur, t, s_knot = _speed_profile(cap, ds, acc)
 
     # Camera yaw: centred moving average of the path heading over 2 * max_speed / max_accel
     # seconds. Averaging keeps the yaw-rate bound and turns rate steps (up to twice the limit at
@@ -436,14 +442,7 @@ def _timed_run(pts: np.ndarray, centre, cfg: PlannerConfig) -> tuple[np.ndarray,
         bear = np.unwrap(np.arctan2(pts[:, 0] - centre[0], pts[:, 1] - centre[1]))
         cap = np.minimum(cap, cfg.ring_speed_mps)
         cap = np.minimum(cap, 0.95 * w * ds / np.maximum(np.degrees(np.abs(np.diff(bear))), 1e-12))
-    u = np.concatenate([[0.0], np.minimum(cap[:-1], cap[1:]), [0.0]])
-    for k in range(1, len(u)):
-        u[k] = min(u[k], math.sqrt(u[k - 1] ** 2 + 2 * acc * ds[k - 1]))
-    for k in range(len(u) - 2, -1, -1):
-        u[k] = min(u[k], math.sqrt(u[k + 1] ** 2 + 2 * acc * ds[k]))
-    dur = 2 * ds / (u[:-1] + u[1:])
-    t = np.concatenate([[0.0], np.cumsum(dur)])
-    s_knot = np.concatenate([[0.0], np.cumsum(ds)])
+    u, dur, t, s_knot = _speed_profile(cap, ds, acc)
     n = max(1, int(math.ceil(t[-1] * cfg.fps - 1e-9)))
     tq = np.arange(n + 1) * (t[-1] / n)  # stretched to whole frames: only slows the motion
     i = np.clip(np.searchsorted(t, tq, side="right") - 1, 0, len(ds) - 1)
