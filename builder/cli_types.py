@@ -23,33 +23,30 @@ def int_in(lo: int, hi: int | None = None, even: bool = False):
     if hi == MAX_SEED:
         what = f"an integer in [{lo}, 2**63-1]"
 
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
-        if v < lo or (hi is not None and v > hi) or (even and v % 2):
-            raise argparse.ArgumentTypeError(f"must be {what}, got {text}")
-        return v
-
-    parse.__name__ = "int"  # argparse names the type in some messages
-    return parse
+    return _checked(int, what, lambda v: lo <= v and (hi is None or v <= hi) and not (even and v % 2))
 
 
 def float_in(lo: float, hi: float, lo_open: bool = False, hi_open: bool = False):
     """A finite float in [lo, hi] (or open at either end)."""
     what = f"a number in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
 
-    def parse(text: str) -> float:
+    return _checked(float, what, lambda v: math.isfinite(v) and lo <= v <= hi
+                    and not (lo_open and v == lo) and not (hi_open and v == hi))
+
+
+def _checked(convert, what: str, ok):
+    """An argparse type: `convert` the text, then `ok(value)` or one error naming the range."""
+
+    def parse(text: str):
         try:
-            v = float(text)
+            v = convert(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
-        if not math.isfinite(v) or v < lo or v > hi or (lo_open and v == lo) or (hi_open and v == hi):
+        if not ok(v):
             raise argparse.ArgumentTypeError(f"must be {what}, got {text}")
         return v
 
-    parse.__name__ = "float"
+    parse.__name__ = convert.__name__  # argparse names the type in some messages
     return parse
 
 
