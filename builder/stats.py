@@ -21,21 +21,10 @@ from builder.io import write_text_atomic
 
 STATS_VERSION = 1
 
-# VSI-Bench's 65 annotated categories (the meta-info files of its 288 scenes; "coat hanger" is
-# asked as "coat rack"), most frequent first
-VSI_BENCH_CATEGORIES = (
-    "table", "chair", "door", "tv", "sofa", "bed", "trash bin", "window", "refrigerator", "stool", "toilet", "monitor",
-    "pillow", "backpack", "ceiling light", "stove", "bathtub", "keyboard", "washer", "telephone", "heater", "bookshelf",
-    "mirror", "lamp", "fireplace", "whiteboard", "trash can", "computer mouse", "microwave", "printer", "plant",
-    "radiator", "counter", "towel", "nightstand", "cup", "clock", "power strip", "computer tower", "laptop",
-    "dishwasher", "exhaust fan", "closet", "kettle", "blanket", "fan", "suitcase", "basket", "shoes", "cutting board",
-    "coat hanger", "bucket", "crate", "pan", "headphones", "shoe rack", "bowl", "table lamp", "washing machine", "oven",
-    "mattress", "guitar", "piano", "paper bag", "cushion",
-)
-assert len(VSI_BENCH_CATEGORIES) == 65
+from builder.qa.taxonomy import VSIBENCH_CATEGORIES as VSI_BENCH_CATEGORIES  # its 65, as its questions name them
 
 VISIBLE_FRACTION = 0.005  # an object "shows" in a frame when it covers at least 0.5 % of the image
-BLANK_COVER = 0.05  # a frame is a blank wall when objects cover less than 5 % of it
+BLANK_COVER = 0.05  # a frame is a blank wall when annotated instances cover less than 5 % of it
 STILL_SPEED_MPS = 0.05  # below this horizontal speed a frame pair only rotates ...
 TURN_RATE_DPS = 5.0  # ... if it turns faster than this
 SMALL_OBJECT_M = 0.3  # an object is small when its longest side is shorter than this
@@ -47,7 +36,7 @@ FIGURES = (
     ("height_m_median", "camera height, median over trajectories", "m", (1.3, 1.7), "range"),
     ("pure_rotation_share", "frames that only rotate on the spot", "", 0.15, "max"),
     ("yaw_rate_p95_dps", "yaw rate, 95th percentile", "deg/s", 40.0, "max"),
-    ("objects_per_frame_median", "objects covering >= 0.5 % of the image per frame, median", "", 6.0, "min"),
+    ("objects_per_frame_median", "objects (doors, windows included) covering >= 0.5 % of the image per frame, median", "", 6.0, "min"),
     ("frames_without_object_share", "frames with no such object", "", 0.01, "max"),
     ("blank_wall_share", "frames where objects cover < 5 % (blank walls)", "", 0.03, "max"),
     ("objects_per_room_median", "objects per room, median", "", 15.0, "min"),
@@ -65,16 +54,25 @@ def _meets(value, goal, direction) -> bool:
     return value >= goal if direction == "min" else value <= goal
 
 
-def _vsi_present(fine: set[str], supers: set[str]) -> list[str]:
-    from builder.assets.categories import canonical, super_category
+def _vsi_present(categories: set[str]) -> list[str]:
+    """VSI-Bench's categories among ours, named as the QA names them (builder/qa/taxonomy.py)."""
+    from builder.qa.taxonomy import vsibench_name
 
-    have = fine | supers
-    return [c for c in VSI_BENCH_CATEGORIES
-            if c in have or canonical(c) in have or super_category(c) in fine or (c == "coat hanger" and "coat rack" in have)]
+    have = {vsibench_name(c) for c in categories}
+    return [c for c in VSI_BENCH_CATEGORIES if c in have]
 
 
-def _trajectory(path: Path, ids: np.ndarray) -> dict:
-    """Per-frame camera and coverage arrays of one trajectory."""
+def _coverage(row: np.ndarray, inst: np.ndarray, frac: np.ndarray, ids: np.ndarray, n: int):
+    """Per frame: the image fraction instances `ids` cover, and how many cover VISIBLE_FRACTION."""
+    keep = np.isin(inst, ids)
+    cover = np.bincount(row[keep], weights=frac[keep], minlength=n)
+    shown = np.bincount(row[keep & (frac >= VISIBLE_FRACTION)], minlength=n)
+    return cover, shown
+
+
+def _trajectory(path: Path, ids: np.ndarray, openings: np.ndarray) -> dict:
+    """Per-frame camera and coverage arrays of one trajectory: coverage by the annotated
+    instances (objects, doors, windows) and by the objects alone."""
     t = pq.ParquetFile(path).read(columns=["t_s", "x", "y", "z", "yaw_deg", "pitch_deg", "fx", "width",
                                            "visible.list.element.instance_id", "visible.list.element.fraction"])
     n = t.num_rows
@@ -84,9 +82,10 @@ def _trajectory(path: Path, ids: np.ndarray) -> dict:
     inst = flat.field("instance_id").to_numpy()
     frac = flat.field("fraction").to_numpy()
     row = np.repeat(np.arange(n), lens)
-    keep = np.isin(inst, ids)  # the scene's objects (not doors, windows, walls, floors, ceilings)
-    cover = np.bincount(row[keep], weights=frac[keep], minlength=n)
-    shown = np.bincount(row[keep & (frac >= VISIBLE_FRACTION)], minlength=n)
+    # doors and windows are instances real scans annotate (VSI-Bench asks about both); walls,
+    # floors and ceilings are not
+    cover, shown = _coverage(row, inst, frac, np.concatenate([ids, openings]), n)
+    cover_obj, shown_obj = _coverage(row, inst, frac, ids, n)
     col = {k: t[k].to_numpy() for k in ("t_s", "x", "y", "z", "yaw_deg", "pitch_deg", "fx", "width")}
     dt = np.diff(col["t_s"])
     speed = np.hypot(np.diff(col["x"]), np.diff(col["z"])) / dt
@@ -95,18 +94,19 @@ def _trajectory(path: Path, ids: np.ndarray) -> dict:
         "hfov": math.degrees(2 * math.atan(col["width"][0] / (2 * col["fx"][0]))),
         "height": float(col["y"].mean()), "pitch_std": float(col["pitch_deg"].std()),
         "pitch_mean": float(col["pitch_deg"].mean()), "speed": speed, "rate": rate, "cover": cover, "shown": shown,
+        "cover_obj": cover_obj, "shown_obj": shown_obj,
     }
 
 
 def corpus_stats(corpus: Path) -> dict:
     """Every figure of FIGURES (and the counts behind them) for a corpus."""
-    from builder.assets.categories import canonical, super_category
+    from builder.assets.categories import canonical
 
     corpus = Path(corpus)
     houses = sorted(p for p in (corpus / "houses").glob("house_*") if (p / "DONE").exists())  # finished houses only
     if not houses:
         raise ValueError(f"{corpus}: no finished house (houses/*/DONE; is this a corpus from `simsv generate`?)")
-    trajs, per_room, sizes, cats_per_house, fine_all, super_all = [], [], [], [], set(), set()
+    trajs, per_room, sizes, cats_per_house, fine_all = [], [], [], [], set()
     for hdir in houses:
         scene = json.loads((hdir / "scene.json").read_text())
         objs = scene["objects"]
@@ -119,18 +119,20 @@ def corpus_stats(corpus: Path) -> dict:
         cats_per_house.append(len(fine))
         fine |= {canonical(o["category"]) for o in scene["doors"] + scene["windows"]}  # VSI-Bench names doors and windows
         fine_all |= fine
-        super_all |= {super_category(c) for c in fine}
         ids = np.array([o["instance_id"] for o in objs], np.int64)
+        openings = np.array([o["instance_id"] for o in scene["doors"] + scene["windows"]], np.int64)
         for tp in sorted(hdir.glob("traj_*/frames.parquet")):
             if (tp.parent / "DONE").exists():
-                trajs.append(_trajectory(tp, ids))
+                trajs.append(_trajectory(tp, ids, openings))
     if not trajs:
         raise ValueError(f"{corpus}: no finished trajectory (houses/*/traj_*/DONE)")
     speed = np.concatenate([t["speed"] for t in trajs])
     rate = np.concatenate([t["rate"] for t in trajs])
     cover = np.concatenate([t["cover"] for t in trajs])
     shown = np.concatenate([t["shown"] for t in trajs])
-    present = _vsi_present(fine_all, super_all)
+    cover_obj = np.concatenate([t["cover_obj"] for t in trajs])
+    shown_obj = np.concatenate([t["shown_obj"] for t in trajs])
+    present = _vsi_present(fine_all)
     hfov = [t["hfov"] for t in trajs]
     height = [t["height"] for t in trajs]
     out = {
@@ -146,6 +148,12 @@ def corpus_stats(corpus: Path) -> dict:
         "objects_per_frame_median": float(np.median(shown)),
         "frames_without_object_share": round(float(np.mean(shown == 0)), 4),
         "blank_wall_share": round(float(np.mean(cover < BLANK_COVER)), 4),
+        # the same three without doors and windows: what furniture and clutter alone fill
+        "objects_only": {
+            "objects_per_frame_median": float(np.median(shown_obj)),
+            "frames_without_object_share": round(float(np.mean(shown_obj == 0)), 4),
+            "blank_wall_share": round(float(np.mean(cover_obj < BLANK_COVER)), 4),
+        },
         "objects_per_room_median": float(np.median(per_room)),
         "small_object_share": round(float(np.mean(np.array(sizes) < SMALL_OBJECT_M)), 4) if sizes else 0.0,
         "categories_per_house_median": float(np.median(cats_per_house)),
@@ -184,6 +192,9 @@ def stats_table(stats: dict) -> str:
 def stats_text(stats: dict) -> str:
     head = (f"stats: {stats['houses']} houses, {stats['trajectories']} trajectories, {stats['frames']} frames, "
             f"{stats['rooms']} rooms, {stats['objects']} objects")
+    o = stats["objects_only"]
+    head += (f"\nwithout doors and windows: {o['objects_per_frame_median']:g} objects per frame (median), "
+             f"{100 * o['frames_without_object_share']:.1f} % frames with none, {100 * o['blank_wall_share']:.1f} % blank-wall frames")
     tail = (f"VSI-Bench categories present ({stats['vsi_categories_present']}/65): {', '.join(stats['vsi_categories'])}\n"
             f"missing: {', '.join(stats['vsi_categories_missing']) or 'none'}")
     return f"{head}\n{stats_table(stats)}\n{tail}"

@@ -102,6 +102,7 @@ SEED_STAGE_CAMERA = 5
 
 HANDHELD_HFOV_DEG = (55.0, 72.0)  # ScanNet's colour camera ~58 deg, phone main cameras 60-70 deg
 HANDHELD_HEIGHT_M = (1.3, 1.7)  # eye/chest height of a person holding a phone up
+HANDHELD_REST_PITCH_DEG = -18.0  # looking down a little at the room when nothing in particular is looked at
 PAPER_VFOV_NOISE_DEG = tuple(round(-1.0 + 0.1 * i, 1) for i in range(20))  # SIMS-V: {-1.0, -0.9, ..., +0.9}
 PAPER_PITCH_NOISE_DEG = tuple(round(-2.0 + 0.2 * i, 1) for i in range(20))  # SIMS-V: {-2.0, -1.8, ..., +1.8}
 PAPER_PITCH_DEG = -27.0  # SIMS-V's navigation camera looks 27 deg down
@@ -133,7 +134,7 @@ def draw_camera(profile: str, width: int, height: int, vfov_deg: float, rng: np.
     if profile == "handheld":
         hfov = float(rng.uniform(*HANDHELD_HFOV_DEG))
         h = float(rng.uniform(*HANDHELD_HEIGHT_M))
-        return TrajectoryCamera(profile, intrinsics_from_hfov(width, height, hfov), h, -12.0)
+        return TrajectoryCamera(profile, intrinsics_from_hfov(width, height, hfov), h, HANDHELD_REST_PITCH_DEG)
     if profile == "paper":
         vfov = vfov_deg + float(rng.choice(PAPER_VFOV_NOISE_DEG))
         pitch = PAPER_PITCH_DEG + float(rng.choice(PAPER_PITCH_NOISE_DEG))

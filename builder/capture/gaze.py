@@ -21,7 +21,7 @@ from builder.houses.spec import House
 
 
 SIZE_CAP = 0.05  # sr: ~6 % of a 66 x 40 deg view
-PITCH_BIAS_DEG = -6.0  # aim a little below what is looked at: people film furniture from above, floor in view
+PITCH_BIAS_DEG = -10.0  # aim below what is looked at: people film furniture from above, floor and what stands on it in view
 
 
 def wrap(a):

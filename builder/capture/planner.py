@@ -67,11 +67,12 @@ class PlannerConfig:
     ring_inset_frac: float = 0.3  # loop inset from the walls, as a fraction of the room's shorter side ...
     ring_inset_min_m: float = 0.7  # ... at least this (m) ...
     ring_inset_max_m: float = 1.3  # ... and at most this (m)
-    ring_corner_m: float = 0.25  # radius (m) of the loop's rounded corners
+    ring_corner_m: float = 0.12  # radius (m) of the loop's rounded corners (a narrow room still gets a thin loop, not a spin)
     ring_overlap: float = 0.0  # the loop goes on past one lap by at least this fraction of a lap
     ring_speed_mps: float = 0.55  # speed limit (m/s) on a loop: filming walks slower than passing through
     gaze_taper: float = 0.15  # over this fraction of a loop at each end the gaze is pulled to the centre (sweep kept whole)
-    min_ring_length_m: float = 2.0  # smaller loops: spin in place instead
+    min_ring_length_m: float = 1.5  # smaller loops: spin in place instead
+    min_ring_area_m2: float = 0.4  # a loop goes round a free piece of floor at least this big
     gaze_offsets_deg: float = 45.0  # gaze searched within this many deg of the loop's centre (between rooms: of the way ahead)
     gaze_memory_s: float = 3.0  # an object in view this long counts half as much as an unseen one
     gaze_inward_weight: float = 0.1  # preference for the loop's centre, against one unseen object in view
@@ -349,7 +350,7 @@ def _ring_region(house: House, room: str, cfg: PlannerConfig, max_length_m: floa
         margin = max(min(d, 0.6), level + 0.15)
         region = poly.buffer(-d, join_style="mitre").difference(furniture.buffer(margin, join_style="mitre"))
         region = region.buffer(-cfg.ring_corner_m).buffer(cfg.ring_corner_m)  # rounded, no strips thinner than 2 radii
-        parts = [g for g in getattr(region, "geoms", [region]) if g.geom_type == "Polygon" and g.area >= 1.0]
+        parts = [g for g in getattr(region, "geoms", [region]) if g.geom_type == "Polygon" and g.area >= cfg.min_ring_area_m2]
         return max(parts, key=lambda g: g.area) if parts else None
 
     floor = level + 0.15

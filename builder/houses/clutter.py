@@ -23,23 +23,24 @@ from builder.houses import rules
 # fractions of width and depth, back at w = -0.5) or None for anywhere
 SURFACE_CLUTTER: dict[str, list[tuple[str, float, int]]] = {
     "kitchen cabinet": [("microwave", 0.5, 1), ("kettle", 0.6, 1), ("pan", 0.5, 1), ("cutting board", 0.55, 1), ("cup", 0.8, 4),
-                        ("bowl", 0.5, 2), ("bottle", 0.4, 2), ("plate", 0.3, 2), ("coffee maker", 0.35, 1),
+                        ("bowl", 0.6, 3), ("bottle", 0.4, 2), ("plate", 0.3, 2), ("coffee maker", 0.35, 1),
                         ("toaster", 0.3, 1), ("paper bag", 0.25, 1), ("plant", 0.2, 1),
                         ("towel", 0.2, 1)],
     "kitchen island": [("bowl", 0.6, 1), ("cup", 0.6, 2), ("cutting board", 0.4, 1), ("plate", 0.4, 2)],
-    "dining table": [("bowl", 0.5, 1), ("cup", 0.6, 3), ("plate", 0.5, 3), ("vase", 0.4, 1), ("bottle", 0.4, 1),
+    "dining table": [("bowl", 0.5, 1), ("cup", 0.7, 4), ("plate", 0.6, 4), ("vase", 0.4, 1), ("bottle", 0.4, 1),
                      ("book", 0.2, 1), ("laptop", 0.15, 1), ("telephone", 0.15, 1)],
     "table": [("cup", 0.5, 2), ("book", 0.4, 2), ("vase", 0.3, 1), ("bowl", 0.3, 1), ("telephone", 0.2, 1)],
     "coffee table": [("book", 0.7, 3), ("cup", 0.6, 3), ("vase", 0.3, 1), ("bowl", 0.3, 1), ("telephone", 0.3, 1),
                      ("plant", 0.2, 1), ("headphones", 0.15, 1)],
-    "desk": [("cup", 0.6, 3), ("book", 0.6, 3), ("headphones", 0.4, 1), ("telephone", 0.4, 1), ("desk lamp", 0.4, 1),
+    "desk": [("cup", 0.6, 3), ("book", 0.7, 4), ("headphones", 0.4, 1), ("telephone", 0.4, 1), ("desk lamp", 0.4, 1),
              ("plant", 0.25, 1), ("printer", 0.25, 1), ("box", 0.15, 1)],
     "nightstand": [("book", 0.7, 3), ("cup", 0.5, 1), ("clock", 0.5, 1), ("telephone", 0.3, 1), ("headphones", 0.15, 1)],
     "dresser": [("box", 0.4, 1), ("book", 0.5, 3), ("cup", 0.3, 1), ("vase", 0.3, 1), ("picture frame", 0.4, 1), ("handbag", 0.3, 1),
                 ("plant", 0.3, 1), ("clock", 0.2, 1), ("table lamp", 0.3, 1)],
-    "bookshelf": [("book", 0.95, 10), ("box", 0.5, 2), ("plant", 0.3, 1), ("picture frame", 0.3, 1)],
-    "tv stand": [("box", 0.3, 1), ("plant", 0.3, 1), ("speaker", 0.3, 2), ("book", 0.4, 3), ("cup", 0.3, 1)],
-    "cabinet": [("box", 0.4, 1), ("book", 0.4, 2), ("plant", 0.3, 1), ("vase", 0.3, 1), ("printer", 0.2, 1)],
+    "bookshelf": [("book", 0.95, 14), ("box", 0.5, 2), ("plant", 0.3, 1), ("picture frame", 0.3, 1)],
+    "tv stand": [("box", 0.3, 1), ("plant", 0.3, 1), ("speaker", 0.3, 2), ("book", 0.6, 4), ("cup", 0.3, 1)],
+    "cabinet": [("box", 0.4, 1), ("book", 0.6, 4), ("cup", 0.3, 2), ("plant", 0.3, 1), ("vase", 0.3, 1), ("printer", 0.2, 1)],
+    "side table": [("book", 0.5, 2), ("cup", 0.4, 1), ("table lamp", 0.3, 1), ("telephone", 0.2, 1)],
     "file cabinet": [("printer", 0.5, 1), ("box", 0.4, 1), ("plant", 0.3, 1), ("telephone", 0.2, 1)],
     "bed": [("pillow", 1.0, 2), ("blanket", 0.7, 1), ("cushion", 0.2, 1)],
     "sofa": [("cushion", 0.9, 3), ("blanket", 0.4, 1)],
@@ -64,29 +65,29 @@ SUPPORT_MAX_TOP_M = 1.6
 
 # room type -> floor, wall and corner clutter: (category, placement, probability, most instances)
 ROOM_CLUTTER: dict[str, list[tuple[str, str, float, int]]] = {
-    "LivingRoom": [("shoes", "wall", 0.5, 2), ("backpack", "wall", 0.3, 1), ("basket", "corner", 0.35, 1),
-                   ("radiator", "wall", 0.5, 1), ("heater", "wall", 0.25, 1), ("power strip", "wall", 0.4, 1),
-                   ("coat hanger", "wall_mounted", 0.35, 1), ("paper bag", "wall", 0.25, 1), ("plant", "corner", 0.5, 1),
-                   ("trash bin", "corner", 0.4, 1), ("handbag", "wall", 0.25, 1), ("fan", "corner", 0.15, 1)],
-    "Kitchen": [("trash can", "corner", 0.7, 1), ("bucket", "corner", 0.35, 1), ("crate", "corner", 0.3, 1),
-                ("radiator", "wall", 0.4, 1), ("basket", "corner", 0.3, 1), ("paper bag", "wall", 0.35, 1),
-                ("exhaust fan", "wall_mounted", 0.4, 1), ("towel", "wall_mounted", 0.0, 0)],
-    "Bedroom": [("shoes", "wall", 0.7, 2), ("backpack", "wall", 0.45, 1), ("suitcase", "wall", 0.4, 1),
-                ("radiator", "wall", 0.5, 1), ("heater", "wall", 0.3, 1), ("handbag", "wall", 0.3, 1),
-                ("laundry basket", "corner", 0.35, 1), ("coat hanger", "wall_mounted", 0.3, 1),
-                ("power strip", "wall", 0.3, 1), ("mattress", "wall", 0.08, 1), ("fan", "corner", 0.2, 1),
-                ("box", "corner", 0.3, 1)],
-    "Bathroom": [("radiator", "wall", 0.7, 1), ("exhaust fan", "wall_mounted", 0.8, 1), ("bucket", "corner", 0.5, 1),
-                 ("laundry basket", "corner", 0.5, 1), ("heater", "wall", 0.3, 1), ("trash bin", "corner", 0.6, 1),
-                 ("shoes", "wall", 0.3, 1), ("plant", "corner", 0.3, 1), ("basket", "corner", 0.3, 1),
-                 ("paper bag", "wall", 0.2, 1)],
-    "Office": [("backpack", "wall", 0.7, 2), ("whiteboard", "wall", 0.4, 1), ("heater", "wall", 0.4, 1),
-               ("radiator", "wall", 0.5, 1), ("power strip", "wall", 0.7, 2), ("crate", "corner", 0.35, 1),
-               ("coat hanger", "wall_mounted", 0.4, 1), ("box", "corner", 0.5, 2), ("paper bag", "wall", 0.35, 1),
-               ("suitcase", "wall", 0.2, 1), ("fan", "corner", 0.3, 1), ("shoes", "wall", 0.2, 1),
-               ("trash bin", "corner", 0.7, 1), ("plant", "corner", 0.5, 1), ("bucket", "corner", 0.15, 1),
-               ("clock", "wall_mounted", 0.4, 1), ("painting", "wall_mounted", 0.4, 2)],
-    "DiningRoom": [("radiator", "wall", 0.5, 1), ("plant", "corner", 0.5, 1), ("basket", "corner", 0.3, 1)],
+    "LivingRoom": [("shoes", "wall", 0.8, 2), ("backpack", "wall", 0.48, 1), ("basket", "corner", 0.56, 1),
+                   ("radiator", "wall", 0.8, 1), ("heater", "wall", 0.4, 1), ("power strip", "wall", 0.64, 1),
+                   ("coat hanger", "wall_mounted", 0.56, 1), ("paper bag", "wall", 0.4, 1), ("plant", "corner", 0.8, 1),
+                   ("trash bin", "corner", 0.64, 1), ("handbag", "wall", 0.4, 1), ("fan", "corner", 0.24, 1)],
+    "Kitchen": [("trash can", "corner", 1.0, 1), ("bucket", "corner", 0.56, 1), ("crate", "corner", 0.48, 1),
+                ("radiator", "wall", 0.64, 1), ("basket", "corner", 0.48, 1), ("paper bag", "wall", 0.56, 1),
+                ("exhaust fan", "wall_mounted", 0.64, 1), ("towel", "wall_mounted", 0.0, 0)],
+    "Bedroom": [("shoes", "wall", 1.0, 2), ("backpack", "wall", 0.72, 1), ("suitcase", "wall", 0.64, 1),
+                ("radiator", "wall", 0.8, 1), ("heater", "wall", 0.48, 1), ("handbag", "wall", 0.48, 1),
+                ("laundry basket", "corner", 0.56, 1), ("coat hanger", "wall_mounted", 0.48, 1),
+                ("power strip", "wall", 0.48, 1), ("mattress", "wall", 0.13, 1), ("fan", "corner", 0.32, 1),
+                ("box", "corner", 0.48, 1)],
+    "Bathroom": [("radiator", "wall", 1.0, 1), ("exhaust fan", "wall_mounted", 1.0, 1), ("bucket", "corner", 0.8, 1),
+                 ("laundry basket", "corner", 0.8, 1), ("heater", "wall", 0.48, 1), ("trash bin", "corner", 0.96, 1),
+                 ("shoes", "wall", 0.48, 1), ("plant", "corner", 0.48, 1), ("basket", "corner", 0.48, 1),
+                 ("paper bag", "wall", 0.32, 1)],
+    "Office": [("backpack", "wall", 1.0, 2), ("whiteboard", "wall", 0.64, 1), ("heater", "wall", 0.64, 1),
+               ("radiator", "wall", 0.8, 1), ("power strip", "wall", 1.0, 2), ("crate", "corner", 0.56, 1),
+               ("coat hanger", "wall_mounted", 0.64, 1), ("box", "corner", 0.8, 2), ("paper bag", "wall", 0.56, 1),
+               ("suitcase", "wall", 0.32, 1), ("fan", "corner", 0.48, 1), ("shoes", "wall", 0.32, 1),
+               ("trash bin", "corner", 1.0, 1), ("plant", "corner", 0.8, 1), ("bucket", "corner", 0.24, 1),
+               ("clock", "wall_mounted", 0.64, 1), ("painting", "wall_mounted", 0.64, 2)],
+    "DiningRoom": [("radiator", "wall", 0.8, 1), ("plant", "corner", 0.8, 1), ("basket", "corner", 0.48, 1)],
 }
 CEILING_LIGHT_AREA_M2 = 12.0
 """One ceiling light per this much floor (at least one per room)."""
@@ -96,7 +97,14 @@ def clutter_room(f) -> int:
     """Put the room's clutter in place; returns how many objects were added."""
     before = len(f.placed)
     _ceiling_lights(f)
-    # supports first (the furniture placed so far), then the floor, walls and corners
+    # floor, walls and corners first, then bare walls dressed, then what stands on every
+    # support (the dressing's shelves and cabinets included)
+    for category, placement, prob, most in ROOM_CLUTTER.get(f.room.room_type, []):
+        if most == 0 or f.rng.random() >= prob:
+            continue
+        for _ in range(1 + int(f.rng.integers(most))):
+            f.place_one(category, placement)
+    dress_walls(f)
     for p in list(f.placed):
         s = p.obj
         table = SURFACE_CLUTTER.get(s.category)
@@ -116,12 +124,102 @@ def clutter_room(f) -> int:
                     if got is None:
                         break
                 f.on_top(category, s, region=region, got=got, tries=6)
-    for category, placement, prob, most in ROOM_CLUTTER.get(f.room.room_type, []):
-        if most == 0 or f.rng.random() >= prob:
-            continue
-        for _ in range(1 + int(f.rng.integers(most))):
-            f.place_one(category, placement)
     return len(f.placed) - before
+
+
+# ---- bare walls ---------------------------------------------------------------------------------
+
+BARE_WALL_M = 0.7
+"""A stretch of wall at least this long with nothing on it or in front of it gets dressed: a
+scan sweeps every wall of a room, and real rooms have few long empty walls (measured by `simsv
+stats` as blank-wall frames)."""
+WALL_REACH_M = 0.8
+"""A piece whose footprint comes this close to a wall covers its stretch of that wall ..."""
+DRESSING_MIN_FACE_M2 = 0.12
+"""... when its front (width x height) is at least this big: shoes or a power strip leave a
+wall looking bare."""
+DRESS_TRIES = 6
+"""Candidates tried per bare stretch before it is left bare."""
+DRESSING_REPEATS = frozenset({"painting", "plant", "radiator", "bookshelf", "cabinet", "chair"})
+"""What a room may have several of; other dressing goes only where the room has none yet."""
+
+# room type -> what dresses a bare wall, (category, placement), tried in random order
+WALL_DRESSING: dict[str, list[tuple[str, str]]] = {
+    "LivingRoom": [("painting", "wall_mounted"), ("bookshelf", "wall"), ("cabinet", "wall"), ("plant", "wall"),
+                   ("clock", "wall_mounted"), ("side table", "wall"), ("lamp", "wall"), ("mirror", "wall_mounted"),
+                   ("radiator", "wall"), ("tv stand", "wall")],
+    "Kitchen": [("painting", "wall_mounted"), ("cabinet", "wall"), ("clock", "wall_mounted"), ("radiator", "wall"),
+                ("plant", "wall"), ("trash can", "wall"), ("stool", "wall")],
+    "Bedroom": [("painting", "wall_mounted"), ("dresser", "wall"), ("bookshelf", "wall"), ("mirror", "wall_mounted"),
+                ("radiator", "wall"), ("plant", "wall"), ("chair", "wall"), ("lamp", "wall")],
+    "Bathroom": [("mirror", "wall_mounted"), ("cabinet", "wall"), ("radiator", "wall"), ("painting", "wall_mounted"),
+                 ("laundry basket", "wall"), ("plant", "wall")],
+    "Office": [("whiteboard", "wall"), ("bookshelf", "wall"), ("file cabinet", "wall"), ("painting", "wall_mounted"),
+               ("clock", "wall_mounted"), ("plant", "wall"), ("cabinet", "wall"), ("radiator", "wall")],
+    "DiningRoom": [("painting", "wall_mounted"), ("cabinet", "wall"), ("dresser", "wall"), ("plant", "wall"),
+                   ("clock", "wall_mounted"), ("bookshelf", "wall"), ("mirror", "wall_mounted"), ("lamp", "wall")],
+}
+
+
+def bare_stretches(f, wall) -> list[tuple[float, float]]:
+    """(u0, u1) stretches of `wall`, metres from its p0, at least BARE_WALL_M long, that no
+    door, window or placed piece of some size covers."""
+    d, n = f._inward(wall)
+    p0 = np.array(wall.p0)
+    covered = []
+    for p in f.placed:
+        if p.obj.size[0] * p.obj.size[1] < DRESSING_MIN_FACE_M2:
+            continue
+        pts = np.asarray(p.poly.exterior.coords) - p0
+        if float(np.min(pts @ n)) < WALL_REACH_M:
+            u = pts @ d
+            covered.append((float(u.min()), float(u.max())))
+    for o in f.openings:
+        if wall.id in (o.wall0, o.wall1):
+            a, b = f._opening_span(o)
+            covered.append(tuple(sorted((float((a - p0) @ d), float((b - p0) @ d)))))
+    out, at = [], 0.0
+    for u0, u1 in sorted(covered) + [(wall.length, wall.length)]:
+        if u0 - at >= BARE_WALL_M:
+            out.append((at, min(u0, wall.length)))
+        at = max(at, u1)
+    return out
+
+
+def dress_walls(f) -> int:
+    """Something on or against every bare stretch of wall (WALL_DRESSING), near its middle;
+    returns how many pieces were added."""
+    table = WALL_DRESSING.get(f.room.room_type, [])
+    added = 0
+    for k in f.rng.permutation(len(f.walls)):
+        wall = f.walls[int(k)]
+        for _ in range(4):  # a long wall may take several pieces
+            gaps = bare_stretches(f, wall)
+            if not gaps or not table:
+                break
+            u0, u1 = max(gaps, key=lambda g: g[1] - g[0])
+            obj = None
+            present = {p.obj.category for p in f.placed}
+            options = [(c, pl) for c, pl in table if c in DRESSING_REPEATS or c not in present]  # one clock per room
+            for j in f.rng.permutation(len(options))[:DRESS_TRIES]:
+                category, placement = options[int(j)]
+                got = f.sized(category, placement=placement)
+                if got is None or got.size[0] > u1 - u0:
+                    continue
+                h = f.mount_height(got, placement == "wall_mounted")
+                if h is None:
+                    continue
+                room = u1 - u0 - got.size[0]
+                for u in (0.5, 0.3, 0.7):
+                    obj = f.at_wall(got, wall, u0 + got.size[0] / 2 + u * room, h)
+                    if obj is not None:
+                        break
+                if obj is not None:
+                    break
+            if obj is None:
+                break
+            added += 1
+    return added
 
 
 def _max_height(support, inside: bool) -> float:

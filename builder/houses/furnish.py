@@ -222,17 +222,15 @@ class RoomFurnisher:
         got = got or self.sized(category, max_height=max_height, placement=placement)
         if got is None:
             return None
-        asset_id, size, category = got.asset_id, got.size, got.category
+        size = got.size
         if height_m is None:
             height_m = self.mount_height(got, placement == "wall_mounted")
         if height_m is None:
             return None
-        mount = "wall" if height_m > 0 else "floor"
         # every wall in random order, a few positions along each: required pieces need a
         # thorough search, and the order keeps the choice random
         for k in self.rng.permutation(len(self.walls)):
             wall = self.walls[int(k)]
-            d, n = self._inward(wall)
             half_w = size[0] / 2 + WALL_GAP_M
             if wall.length < 2 * half_w:
                 continue
@@ -241,20 +239,29 @@ class RoomFurnisher:
             else:
                 us = self.rng.uniform(half_w, wall.length - half_w, PLACEMENT_TRIES // 2)
             for u in us:
-                c = np.array(wall.p0) + d * u + n * (size[2] / 2 + WALL_GAP_M)
-                yaw = math.degrees(math.atan2(n[0], n[1]))
-                if category in rules.LOOSE and mount != "wall":
-                    a = self.jitter_deg(8.0)  # set down by hand: not square to the wall
-                    yaw += a
-                    ca, sa = abs(math.cos(math.radians(a))), abs(math.sin(math.radians(a)))
-                    ext_n, ext_u = ca * size[2] + sa * size[0], ca * size[0] + sa * size[2]
-                    c = c + n * (ext_n - size[2]) / 2  # the turned box clears the wall...
-                    if corner:  # ...and the side wall of its corner
-                        c = c + d * (ext_u - size[0]) / 2 * (1.0 if u < wall.length / 2 else -1.0)
-                obj = self.add(category, c, yaw, size, height_m, asset_id, mount=mount, top=got.top)
+                obj = self.at_wall(got, wall, float(u), height_m, corner)
                 if obj:
                     return obj
         return None
+
+    def at_wall(self, got: Pick, wall: Wall, u: float, height_m: float, corner: bool = False) -> HouseObject | None:
+        """`got` with its back to `wall`, centred `u` m along it, bottom at `height_m` (above 0:
+        hung on the wall); loose floor pieces are turned a little. None when it does not fit."""
+        d, n = self._inward(wall)
+        size, category = got.size, got.category
+        mount = "wall" if height_m > 0 else "floor"
+        # 0.1 mm off the room's inset outline: a box exactly on it fails `fits` on rounding, on some walls
+        c = np.array(wall.p0) + d * u + n * (size[2] / 2 + WALL_GAP_M + 1e-4)
+        yaw = math.degrees(math.atan2(n[0], n[1]))
+        if category in rules.LOOSE and mount != "wall":
+            a = self.jitter_deg(8.0)  # set down by hand: not square to the wall
+            yaw += a
+            ca, sa = abs(math.cos(math.radians(a))), abs(math.sin(math.radians(a)))
+            ext_n, ext_u = ca * size[2] + sa * size[0], ca * size[0] + sa * size[2]
+            c = c + n * (ext_n - size[2]) / 2  # the turned box clears the wall...
+            if corner:  # ...and the side wall of its corner
+                c = c + d * (ext_u - size[0]) / 2 * (1.0 if u < wall.length / 2 else -1.0)
+        return self.add(category, c, yaw, size, height_m, got.asset_id, mount=mount, top=got.top)
 
     def jitter_deg(self, max_deg: float) -> float:
         """A yaw offset of rules.MIN_JITTER_DEG..max_deg either way (never on the room's axes)."""
@@ -273,6 +280,8 @@ class RoomFurnisher:
             if lo <= got.elevation <= hi and got.elevation + got.size[1] <= top_room:
                 return round(got.elevation, 3)
             hi = min(hi, top_room - got.size[1])
+            if got.category == "tv":  # a big TV hangs low enough that its top stays at viewing height
+                hi = min(hi, rules.TV_MAX_TOP_M - got.size[1])
             return round(float(self.rng.uniform(lo, hi)), 3) if hi >= lo else None
         return 0.0
 

@@ -14,9 +14,9 @@ from builder.houses.spec import House
 log = logging.getLogger(__name__)
 
 MIN_ROOMS, MAX_ROOMS = 3, 8
-MIN_OBJECTS, MAX_OBJECTS = 30, 50
+MIN_OBJECTS, MAX_OBJECTS = 40, 64
 """Furniture pieces per house (doors, windows and the clutter stage's objects not counted)."""
-MIN_PER_ROOM = 3
+MIN_PER_ROOM = 5
 HOUSE_TRIES = 20
 """Whole-house resamples before giving up (a layout too cramped for 30 pieces is redrawn)."""
 SEED_STAGE_HOUSE = 1

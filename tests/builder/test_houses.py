@@ -128,3 +128,60 @@ def test_every_generated_house_obeys_every_rule(houses):
 def test_clutter_off_gives_the_furniture_only(fake_catalog):
     h = generate_house(1, 7, fake_catalog, clutter=False)
     assert h.metadata["clutter"] == 0 and not any(o.mount == "surface" and o.category == "cup" for o in h.objects)
+
+
+def _empty_room_furnisher(fake_catalog, kind: str, seed: int = 0):
+    import numpy as np
+
+    from builder.houses.floorplan import room_walls
+    from builder.houses.furnish import RoomFurnisher
+    from builder.houses.generate import asset_picker
+    from builder.houses.spec import Room
+
+    r = Room("room|0", kind, ((0.0, 0.0), (4.0, 0.0), (4.0, 3.0), (0.0, 3.0)))
+    walls = room_walls(r, 0, 2.7)
+    return RoomFurnisher(room=r, walls=walls, openings=[], rng=np.random.default_rng(seed),
+                         pick_asset=asset_picker(fake_catalog), next_instance=1000, all_walls={w.id: w for w in walls})
+
+
+@pytest.mark.parametrize("kind", ["Bedroom", "Office", "Bathroom"])
+def test_bare_walls_get_dressed(fake_catalog, kind):
+    """An empty room's four walls are bare from end to end; dressing puts something on or
+    against each, and every piece obeys the placement rules."""
+    from builder.houses import clutter
+    from builder.houses.rules import check_house
+    from builder.houses.spec import House
+
+    f = _empty_room_furnisher(fake_catalog, kind)
+    before = [clutter.bare_stretches(f, w) for w in f.walls]
+    assert [len(b) for b in before] == [1, 1, 1, 1] and before[0][0] == (0.0, 4.0)
+    added = clutter.dress_walls(f)
+    assert added >= 4
+    walls_with_piece = {min(f.walls, key=lambda w: _dist_to_wall(p.obj, w)).id for p in f.placed}
+    assert len(walls_with_piece) == 4
+    left = sum(u1 - u0 for w in f.walls for u0, u1 in clutter.bare_stretches(f, w))
+    assert left < 0.5 * sum(w.length for w in f.walls)
+    h = House("house_test", 0, 2.7, [f.room], f.walls, [], [], [p.obj for p in f.placed])
+    assert [str(v) for v in check_house(h)] == []
+
+
+def test_small_things_leave_a_wall_bare(fake_catalog):
+    """Shoes by a wall do not count as dressing it (DRESSING_MIN_FACE_M2); a cabinet does."""
+    from builder.houses import clutter
+    from builder.houses.furnish import Pick
+
+    f = _empty_room_furnisher(fake_catalog, "Bedroom")
+    wall = f.walls[0]  # z = 0, from x = 0 to 4
+    assert f.at_wall(Pick("x/shoes", (0.3, 0.12, 0.3), "shoes"), wall, 2.0, 0.0) is not None
+    assert clutter.bare_stretches(f, wall) == [(0.0, 4.0)]
+    assert f.at_wall(Pick("x/cabinet", (0.8, 0.9, 0.4), "cabinet"), wall, 1.0, 0.0) is not None
+    (a, b), = [g for g in clutter.bare_stretches(f, wall)]
+    assert a == pytest.approx(1.4 + 0.0, abs=0.05) and b == 4.0  # the cabinet covers 0.6-1.4 m
+
+
+def _dist_to_wall(o, w):
+    import numpy as np
+
+    p, a, b = np.array([o.position[0], o.position[2]]), np.array(w.p0), np.array(w.p1)
+    t = np.clip(np.dot(p - a, b - a) / np.dot(b - a, b - a), 0, 1)
+    return float(np.linalg.norm(p - (a + t * (b - a))))

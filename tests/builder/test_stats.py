@@ -25,7 +25,7 @@ def _frames(path):
     xs, yaws, pitch = [0.0, 0.1, 0.2, 0.2, 0.2], [0.0, 0.0, 0.0, 10.0, 20.0], [-10.0, -10.0, -20.0, -20.0, -10.0]
     visible = [
         [{"instance_id": 10, "fraction": 0.01}, {"instance_id": 11, "fraction": 0.002}],  # 1 shown, covers 1.2 %
-        [],  # nothing
+        [{"instance_id": 1, "fraction": 0.06}],  # the door alone
         [{"instance_id": 10, "fraction": 0.03}, {"instance_id": 11, "fraction": 0.03}, {"instance_id": 1, "fraction": 0.02}],
         [{"instance_id": 5000, "fraction": 0.9}],  # a wall is not an object
         [{"instance_id": 12, "fraction": 0.049}],  # just under 5 %
@@ -50,7 +50,7 @@ def corpus(tmp_path):
                     _obj(12, "cup", "r0", [0.08, 0.1, 0.08]), _obj(13, "television", "r1", [0.9, 0.25, 0.1])],
         "doors": [{"instance_id": 1, "category": "door"}], "windows": [],
     }
-    (hdir / "scene.json").write_text(json.dumps(scene))  # the door counts for VSI-Bench names, not as an object
+    (hdir / "scene.json").write_text(json.dumps(scene))  # the door counts in frames and for VSI-Bench names, not per room
     _frames(hdir / "traj_00" / "frames.parquet")
     (hdir / "traj_00" / "DONE").write_text("{}")
     (hdir / "DONE").write_text("{}")
@@ -67,9 +67,11 @@ def test_known_figures(corpus):
     assert s["pitch_std_deg_median"] == pytest.approx(round(float(__import__("numpy").std([-10, -10, -20, -20, -10])), 2))
     assert s["pure_rotation_share"] == 0.5  # 2 of 4 frame pairs turn without moving
     assert s["yaw_rate_p95_dps"] == pytest.approx(100.0)
-    assert s["objects_per_frame_median"] == 1.0  # shown per frame: 1, 0, 2 (the door is no object), 0, 1
-    assert s["frames_without_object_share"] == 0.4
-    assert s["blank_wall_share"] == 0.8  # covers 1.2, 0, 6, 0, 4.9 %
+    assert s["objects_per_frame_median"] == 1.0  # shown per frame: 1, 1 (the door), 3, 0 (a wall), 1
+    assert s["frames_without_object_share"] == 0.2
+    assert s["blank_wall_share"] == 0.6  # covers 1.2, 6, 8, 0, 4.9 %
+    # without doors and windows: shown 1, 0, 2, 0, 1; covers 1.2, 0, 6, 0, 4.9 %
+    assert s["objects_only"] == {"objects_per_frame_median": 1.0, "frames_without_object_share": 0.4, "blank_wall_share": 0.8}
     assert s["objects_per_room_median"] == 2.0  # 3 and 1
     assert s["small_object_share"] == 0.25  # the cup alone (0.1 m); the television is 0.9 m long
     assert s["categories_per_house_median"] == 4.0
