@@ -2,7 +2,9 @@
 
 Books and boxes on shelves, cups, bowls, kettles, pans and cutting boards on counters, a
 workstation on desks, pillows and a blanket on beds, cushions on sofas, shoes, bags and
-suitcases on floors, ceiling lights, radiators or heaters, bins, buckets. Everything goes
+suitcases on floors, ceiling lights, radiators or heaters, bins, buckets; then every bare
+stretch of wall gets a piece (`dress_walls`), and what stands on supports is set last, so the
+dressing's shelves and cabinets get their books and cups too. Everything goes
 through the furnisher's checks (`RoomFurnisher.add`), so clutter obeys the same rules as
 furniture (houses/rules.py): inside the room, no interpenetration except with the support it
 stands on, door zones clear, the room still navigable. Tables below say what goes where:

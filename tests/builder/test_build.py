@@ -9,6 +9,7 @@ from tests.conftest import simsv
 pytestmark = pytest.mark.render
 
 
+@pytest.mark.slow  # ~100 s on 2 cores: the whole `simsv build`; its steps have their own tests in the default suite
 def test_build_from_nothing_and_rerun(tmp_path):
     args = ["build", "--preset", "demo", "--out", str(tmp_path), "--houses", "1", "--width", "160",
             "--height", "90", "--quiet"]

@@ -138,6 +138,7 @@ def test_other_settings_refused(corpus, houses, seed, extra):
     assert digests(corpus) == before
 
 
+@pytest.mark.slow  # ~110 s on 2 cores; resume is covered by the default suite in test_kill_and_resume_gives_identical_bytes
 def test_more_houses_grow_the_corpus(corpus, tmp_path):
     """A larger --houses builds only the new houses, and they are the houses a first run with
     that count builds (here house 1 alone, through --shard 1/2)."""
