@@ -209,6 +209,8 @@ class RoomFurnisher:
         """A model of `category` with its size jittered, or None. Models of categories that do
         not come in sets are used at most rules.MAX_MODEL_REPEATS times per house."""
         picked = self.pick_asset(category, self.rng, max_height, placement, self.model_uses)
+        if picked is not None and picked.category in rules.KITCHEN_FIXTURES and self.room.room_type != "Kitchen":
+            picked = None  # "cabinet" widens to kitchen units: not outside a kitchen (rules.kitchen_fixture_room)
         if picked is None:
             return None
         k = 1.0 + self.rng.uniform(-SIZE_JITTER, SIZE_JITTER)

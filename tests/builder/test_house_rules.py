@@ -99,6 +99,12 @@ def test_sink_room():
     assert rules_of(objs) == ["sink_room"]
 
 
+def test_kitchen_fixture_room():
+    rooms = [room(), room("room|1", "Bathroom", 5.0, 0.0, 8.0, 4.0)]
+    objs = good_objects() + [obj(9, "kitchen cabinet", 6.5, 0.32, (0.6, 0.88, 0.6), rid="room|1")]
+    assert rules_of(objs, rooms=rooms) == ["kitchen_fixture_room"]
+
+
 def test_kitchen_run():
     # the sink moved away from the counters: not set into the run
     assert rules_of(replace(good_objects(), 2, position=(4.3, 0.45, 1.5))) == ["kitchen_run"]
