@@ -145,7 +145,7 @@ DRESSING_MIN_FACE_M2 = 0.12
 wall looking bare."""
 DRESS_TRIES = 6
 """Candidates tried per bare stretch before it is left bare."""
-DRESSING_REPEATS = frozenset({"painting", "plant", "radiator", "bookshelf", "cabinet", "chair"})
+DRESSING_REPEATS = frozenset({"painting", "plant", "bookshelf", "cabinet", "chair"})
 """What a room may have several of; other dressing goes only where the room has none yet."""
 
 # room type -> what dresses a bare wall, (category, placement), tried in random order
