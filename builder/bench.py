@@ -55,7 +55,8 @@ def bench_capture(capture, seed: int = 0, frames: int = 300, effects: bool = Tru
         grid = build_occupancy(house)
         with tempfile.TemporaryDirectory() as tmp:
             t0, c0 = time.perf_counter(), time.process_time()
-            capture_walkthrough(renderer, poses, K, capture.fps, Path(tmp) / "traj", grid.room_at, sequence_seed=1)
+            capture_walkthrough(renderer, poses, K, capture.fps, Path(tmp) / "traj", grid.room_at, sequence_seed=1,
+                                video_kbps=capture.video_kbps)
             e2e_fps = len(poses) / (time.perf_counter() - t0)
             e2e_cpu = 1000 * (time.process_time() - c0) / len(poses)
     lines = [

@@ -10,7 +10,8 @@ varyings and are never blended or multisampled.
 
 With RenderConfig (config.py): lighting baked once per scene at load (bake.py); with MSAA the
 ids and depth come from a one-sample pass first and colour from a multisampled pass of the
-same drawables; a post pass (post.py) then applies the camera effects to colour alone.
+same drawables; without MSAA an optional edge anti-aliasing pass (fxaa.py); a post pass (post.py)
+then applies the camera effects to colour alone.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 from builder.assets.mesh import Mesh, MeshPart
 from builder.capture.camera import Intrinsics
 from builder.config import RenderConfig
-from builder.render import bake, post, shaders
+from builder.render import bake, fxaa, post, shaders
 from builder.render.context import create_context, gl_renderer
 from builder.render.packing import Batch, pack_scene
 
@@ -145,6 +146,7 @@ class Renderer:
             self._fbo_resolved = ctx.framebuffer([self._color])
         taps = post.BLUR_TAPS if (cfg.motion_blur or cfg.defocus_px) else 1
         self._post = post.PostPass(ctx, w, h, taps) if self.post_on else None
+        self._fxaa = fxaa.FxaaPass(ctx, w, h) if cfg.fxaa else None
         self._fbo_ids = ctx.framebuffer([self._ids], self._depth)
         self._fbo_color = ctx.framebuffer([self._color])  # to clear colour alone
         self._fbo_test = ctx.framebuffer(depth_attachment=self._depth)  # occlusion queries: test only
@@ -370,7 +372,8 @@ class Renderer:
             if self.baked:
                 self._set_exposure(exposure)
             colour_pass()
-            rgb = self._post_frame(vp) if self.post_on else self._read_color()
+            color = self._fxaa.run(self._color) if self._fxaa is not None else self._color
+            rgb = self._post_frame(vp, color) if self.post_on else self._read_texture(color)
             if self.baked:
                 state.update(rgb, exposure)
             self._prev_vp, self._seq_frame = vp, self._seq_frame + 1
@@ -382,16 +385,25 @@ class Renderer:
         self._fbo_color.read_into(rgb, components=3, alignment=1)
         return rgb
 
+    def _read_texture(self, color) -> np.ndarray:
+        """RGB of the colour texture or of the anti-aliased one."""
+        if color is self._color:
+            return self._read_color()
+        w, h = self.intrinsics.width, self.intrinsics.height
+        rgb = np.empty((h, w, 3), np.uint8)
+        self._fxaa.fbo.read_into(rgb, components=3, alignment=1)
+        return rgb
+
     def _set_exposure(self, exposure: float) -> None:
         self._prog["u_exposure"].value = float(exposure)
 
     # ---- camera effects and baked light --------------------------------------------------
 
-    def _post_frame(self, vp: np.ndarray) -> np.ndarray:
+    def _post_frame(self, vp: np.ndarray, color) -> np.ndarray:
         cfg = self.config
         reproj = self._prev_vp @ np.linalg.inv(vp) if (cfg.motion_blur and self._prev_vp is not None) else np.eye(4)
         seed = int(np.random.SeedSequence([self._seq_seed, self._seq_frame, 21]).generate_state(1)[0])
-        return self._post.run(self._color, self._depth, reproj, cfg.motion_blur, cfg.defocus_px, cfg.noise, seed)
+        return self._post.run(color, self._depth, reproj, cfg.motion_blur, cfg.defocus_px, cfg.noise, seed)
 
     def _set_environment(self, rig: "bake.LightRig") -> None:
         p = self._prog

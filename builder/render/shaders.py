@@ -100,7 +100,8 @@ void main() {
         vec3 t = texture(u_tex, vec3(v_uv, float(v_layer))).rgb;
         base *= t * t * (0.3 * t + 0.7);  // sRGB decode within ~1/255
     }
-    f_color = vec4(to_srgb(base * v_light), 1.0);
+    vec3 srgb = to_srgb(base * v_light);
+    f_color = vec4(srgb, dot(srgb, vec3(0.299, 0.587, 0.114)));  // luma in alpha, for the fxaa pass
     f_id = v_id;
 }
 """
@@ -211,7 +212,8 @@ void main() {
     }
     c *= u_exposure * u_wb;
     c = (c * (2.51 * c + 0.03)) / (c * (2.43 * c + 0.59) + 0.14);  // ACES film curve (Narkowicz's fit)
-    f_color = vec4(to_srgb(c), 1.0);
+    vec3 srgb = to_srgb(c);
+    f_color = vec4(srgb, dot(srgb, vec3(0.299, 0.587, 0.114)));  // luma in alpha, for the fxaa pass
     f_id = v_id;
 }
 """
