@@ -130,6 +130,34 @@ def test_known_occluder_casts_its_shadow_where_geometry_says():
     assert np.median(y[under]) < 0.5 * np.median(y[open_])
 
 
+def test_each_material_gets_its_shading_from_its_own_program():
+    """Plain, glossy and window-glass drawables are drawn by different programs (llvmpipe runs
+    every branch for every pixel): the glossy floor still shows the light's highlight and the
+    glass still shows the outside, and the plain slab looks the same with any neighbours."""
+    plain = RenderConfig(fxaa=False, motion_blur=0.0, noise=0.0, defocus_px=0.0, auto_exposure=False)
+    pose = cam_to_world((0.0, 1.6, 2.4), 180.0, -38.0)
+
+    def render(gloss=0.0, glass=False):
+        lo, hi = SLAB
+        floor = Drawable(floor_grid(), np.eye(4), 1001, culling="back", occluder=True, gloss=gloss)
+        slab = Drawable(box_mesh(tuple(hi - lo), (0.6, 0.4, 0.3)), translate(0.0, lo[1], 0.0), 7)
+        extra = [Drawable(box_mesh((0.6, 0.6, 0.02), (1, 1, 1)), translate(0.9, 0.2, 0.5), 8, material="sky")] if glass else []
+        with Renderer(K, config=plain) as r:
+            r.load([floor, slab, *extra], rig())
+            return r.render(pose)
+
+    matte, glossy, with_glass = render(), render(gloss=0.6), render(glass=True)
+    floor = matte.instance == 1001
+    assert np.abs(glossy.rgb.astype(int) - matte.rgb.astype(int))[floor].max() > 20  # a highlight on the floor
+    slab = matte.instance == 7
+    assert slab.sum() > 100 and (glossy.rgb[slab] == matte.rgb[slab]).all()
+    glass = with_glass.instance == 8
+    assert glass.sum() > 50
+    outside = with_glass.rgb[glass].astype(float)
+    assert outside.std(0).max() > 0 and abs(outside.mean() - matte.rgb[glass].astype(float).mean()) > 10
+    assert (with_glass.rgb[slab & (with_glass.instance == 7)] == matte.rgb[slab & (with_glass.instance == 7)]).all()
+
+
 def test_fxaa_smooths_edges_and_leaves_flat_regions_alone():
     """Baked light, no other effect: FXAA changes pixels on the slab's slanted silhouette (there
     the staircase becomes intermediate shades) and nothing where the frame is locally flat."""
