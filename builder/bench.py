@@ -16,6 +16,60 @@ def _children_cpu_s() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
+def _bench_walkthrough(capture, seed: int, frames: int):
+    """The benchmark's house (house 0 of `seed`), its scene, and the first `frames` poses of its
+    first walkthrough with their camera-to-world matrices."""
+    from builder.assets.catalog import default_catalog
+    from builder.capture.camera import camera_rng, cam_to_world, draw_camera
+    from builder.capture.planner import pick_start_rooms, plan_walkthrough, planner_config_for
+    from builder.houses.generate import generate_house
+    from builder.pipeline import start_rooms_rng, trajectory_rng
+    from builder.render.scene import build_scene
+
+    catalog = default_catalog()
+    house = generate_house(0, seed, catalog)
+    cam = draw_camera(capture.camera, capture.width, capture.height, capture.vfov_deg, camera_rng(seed, 0, 0))
+    drawables, lights = build_scene(house, catalog.load_mesh)
+    start = pick_start_rooms(house, 1, start_rooms_rng(seed, 0))[0]
+    poses = plan_walkthrough(house, start, trajectory_rng(seed, 0, 0), planner_config_for(cam, capture.fps))[:frames]
+    mats = [cam_to_world((p.x, p.y, p.z), p.yaw_deg, p.pitch_deg, p.roll_deg) for p in poses]
+    return house, cam.intrinsics, drawables, lights, poses, mats
+
+
+def bench_video(capture, seed: int = 0, frames: int = 300, kbps=(700, 350)) -> str:
+    """The benchmark walkthrough's frames rendered once, then encoded at crf 23 and at each target
+    bitrate: file size, bitrate, bits per pixel, the encoder process's CPU per frame and the
+    PSNR of the decoded video against the rendered frames."""
+    import numpy as np
+
+    from builder.capture.encode import VideoWriter, read_frames
+    from builder.render.renderer import Renderer
+
+    _, K, drawables, lights, poses, mats = _bench_walkthrough(capture, seed, frames)
+    with Renderer(K, config=capture.render) as r:
+        r.load(drawables, lights)
+        r.begin_sequence(1, capture.fps)
+        rgb = [r.render(m).rgb for m in mats]
+    w, h, n = capture.width, capture.height, len(rgb)
+    lines = [f"bench video: {n} frames ({n / capture.fps:.1f} s) of the bench walkthrough, {w}x{h}, {capture.fps} fps, "
+             f"render settings {capture.render}"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for rate in (0, *kbps):
+            path = Path(tmp) / f"v{rate}.mp4"
+            k0, t0 = _children_cpu_s(), time.perf_counter()
+            with VideoWriter(path, w, h, capture.fps, kbps=rate) as writer:
+                for f in rgb:
+                    writer.write(f)
+            cpu, wall = _children_cpu_s() - k0, time.perf_counter() - t0
+            mse = np.mean([np.mean((a.astype(np.float32) - b) ** 2) for a, b in zip(read_frames(path), rgb)])
+            size = path.stat().st_size
+            lines.append(f"  {'crf 23' if not rate else f'{rate} kbit/s':>13}: {size / 1e3:7.0f} kB  "
+                         f"{size * 8 * capture.fps / n / 1e3:6.0f} kbit/s  {size * 8 / (w * h * n):.3f} bits/pixel  "
+                         f"encoder {1000 * cpu / n:5.1f} CPU ms/frame ({n / wall:5.1f} fps)  "
+                         f"PSNR {10 * np.log10(255.0 ** 2 / mse):5.2f} dB")
+    return "\n".join(lines)
+
+
 def bench_capture(capture, seed: int = 0, frames: int = 300, effects: bool = True) -> str:
     """Render-only and end-to-end fps with the configured lighting and effects; with `effects`,
     also the render-only fps with each effect turned off in turn (its cost) and the old look.
@@ -23,25 +77,12 @@ def bench_capture(capture, seed: int = 0, frames: int = 300, effects: bool = Tru
     process) less so, and both are printed."""
     from dataclasses import replace
 
-    from builder.assets.catalog import default_catalog
-    from builder.capture.camera import camera_rng, cam_to_world, draw_camera
     from builder.capture.occupancy import build_occupancy
-    from builder.capture.planner import pick_start_rooms, plan_walkthrough, planner_config_for
     from builder.capture.walkthrough import capture_walkthrough
     from builder.config import RenderConfig
-    from builder.houses.generate import generate_house
-    from builder.pipeline import start_rooms_rng, trajectory_rng
     from builder.render.renderer import Renderer
-    from builder.render.scene import build_scene
 
-    catalog = default_catalog()
-    house = generate_house(0, seed, catalog)
-    cam = draw_camera(capture.camera, capture.width, capture.height, capture.vfov_deg, camera_rng(seed, 0, 0))
-    K = cam.intrinsics
-    drawables, lights = build_scene(house, catalog.load_mesh)
-    start = pick_start_rooms(house, 1, start_rooms_rng(seed, 0))[0]
-    poses = plan_walkthrough(house, start, trajectory_rng(seed, 0, 0), planner_config_for(cam, capture.fps))[:frames]
-    mats = [cam_to_world((p.x, p.y, p.z), p.yaw_deg, p.pitch_deg, p.roll_deg) for p in poses]
+    house, K, drawables, lights, poses, mats = _bench_walkthrough(capture, seed, frames)
 
     def timed_render(cfg):
         with Renderer(K, config=cfg) as r:

@@ -9,7 +9,7 @@
   simsv audit --corpus ./corpus --out audit.md
   simsv export --corpus ./corpus --out ./sims-vsi; simsv push --folder ./sims-vsi --repo you/sims-vsi
   simsv preview --corpus ./corpus --out ./preview
-  simsv bench capture | qa | load
+  simsv bench capture | video | qa | load
 """
 
 from __future__ import annotations
@@ -137,6 +137,13 @@ def cmd_bench(a) -> int:
     from builder.bench import bench_capture
 
     print(bench_capture(_capture_config(a), seed=a.seed, frames=a.frames))
+    return 0
+
+
+def cmd_bench_video(a) -> int:
+    from builder.bench import bench_video
+
+    print(bench_video(_capture_config(a), seed=a.seed, frames=a.frames, kbps=a.kbps))
     return 0
 
 
@@ -323,6 +330,13 @@ def make_parser() -> argparse.ArgumentParser:
     bc.add_argument("--frames", type=T.POSITIVE, default=300, help="frames to time")
     _add_capture_args(bc)
     bc.set_defaults(func=cmd_bench)
+    bv = bs.add_parser("video", help="video size, bitrate, encoder CPU and PSNR at crf 23 and at target bitrates")
+    bv.add_argument("--seed", type=T.SEED, default=0)
+    bv.add_argument("--frames", type=T.POSITIVE, default=300, help="frames to encode")
+    bv.add_argument("--kbps", type=T.int_in(20, 100_000), nargs="*", default=[700, 350],
+                    help="target bitrates to compare with crf 23 (kbit/s)")
+    _add_capture_args(bv)
+    bv.set_defaults(func=cmd_bench_video)
     bk = bs.add_parser("look", help="shadows, luminance range and wall colours on 200 fixed frames (vs a baseline)")
     bk.add_argument("--baseline", help="another checkout (e.g. /work/main) whose renderer gives the before figures")
     bk.add_argument("--sheets", help="folder for before/after contact sheets (needs --baseline)")
