@@ -8,6 +8,7 @@ Two lighting modes (config.RenderConfig.lighting):
     exposure; its pass adds blur and noise). Colour stays 8-bit: on llvmpipe float targets and
     a separate tone-mapping pass cost more than the rest of the frame.
   - "rig": the fixed light rig below, written as sRGB.
+Both write the pixel's luma (of the sRGB values) in alpha, which the FXAA pass (fxaa.py) gathers.
 
 Light rig (fixed in world space, so a room looks the same from every pose):
   - hemispheric ambient: warm white from above, darker warm grey from below;
