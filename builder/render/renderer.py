@@ -292,7 +292,7 @@ class Renderer:
         return idx[np.argsort(key, kind="stable")]
 
     def _draw_ranges(self, vao, idx: np.ndarray) -> None:
-        """Draw drawables `idx` in order; in the colour pass glass and mirrors take their own program."""
+        """Draw drawables `idx` in order; in the colour pass each drawable takes its material's program."""
         rng = self._batch.ranges
         tri, cull = self._mgl.TRIANGLES, self._mgl.CULL_FACE
         vaos = self._colour_vaos if vao is self._vao else [vao] * len(rng)
