@@ -3,9 +3,71 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import tempfile
 import time
 from pathlib import Path
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds of finished child processes (the video encoder runs in one)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _bench_walkthrough(capture, seed: int, frames: int):
+    """The benchmark's house (house 0 of `seed`), its scene, and the first `frames` poses of its
+    first walkthrough with their camera-to-world matrices."""
+    from builder.assets.catalog import default_catalog
+    from builder.capture.camera import camera_rng, cam_to_world, draw_camera
+    from builder.capture.planner import pick_start_rooms, plan_walkthrough, planner_config_for
+    from builder.houses.generate import generate_house
+    from builder.pipeline import start_rooms_rng, trajectory_rng
+    from builder.render.scene import build_scene
+
+    catalog = default_catalog()
+    house = generate_house(0, seed, catalog)
+    cam = draw_camera(capture.camera, capture.width, capture.height, capture.vfov_deg, camera_rng(seed, 0, 0))
+    drawables, lights = build_scene(house, catalog.load_mesh)
+    start = pick_start_rooms(house, 1, start_rooms_rng(seed, 0))[0]
+    poses = plan_walkthrough(house, start, trajectory_rng(seed, 0, 0), planner_config_for(cam, capture.fps))[:frames]
+    mats = [cam_to_world((p.x, p.y, p.z), p.yaw_deg, p.pitch_deg, p.roll_deg) for p in poses]
+    return house, cam.intrinsics, drawables, lights, poses, mats
+
+
+def bench_video(capture, seed: int = 0, frames: int = 300, kbps=(700, 350)) -> str:
+    """The benchmark walkthrough's frames rendered once, then encoded at crf 23 and at each target
+    bitrate: file size, bitrate, bits per pixel, the encoder process's CPU per frame and the
+    PSNR of the decoded video against the rendered frames."""
+    import numpy as np
+
+    from builder.capture.encode import VideoWriter, read_frames
+    from builder.render.renderer import Renderer
+
+    _, K, drawables, lights, poses, mats = _bench_walkthrough(capture, seed, frames)
+    with Renderer(K, config=capture.render) as r:
+        r.load(drawables, lights)
+        r.begin_sequence(1, capture.fps)
+        rgb = [r.render(m).rgb for m in mats]
+    w, h, n = capture.width, capture.height, len(rgb)
+    lines = [f"bench video: {n} frames ({n / capture.fps:.1f} s) of the bench walkthrough, {w}x{h}, {capture.fps} fps, "
+             f"render settings {capture.render}"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for rate in (0, *kbps):
+            path = Path(tmp) / f"v{rate}.mp4"
+            k0, t0 = _children_cpu_s(), time.perf_counter()
+            with VideoWriter(path, w, h, capture.fps, kbps=rate) as writer:
+                for f in rgb:
+                    writer.write(f)
+            cpu, wall = _children_cpu_s() - k0, time.perf_counter() - t0
+            mse = np.mean([np.mean((a.astype(np.float32) - b) ** 2) for a, b in zip(read_frames(path), rgb)])
+            size = path.stat().st_size
+            lines.append(f"  {'crf 23' if not rate else f'{rate} kbit/s':>13}: {size / 1e3:7.0f} kB  "
+                         f"{size * 8 * capture.fps / n / 1e3:6.0f} kbit/s  {size * 8 / (w * h * n):.3f} bits/pixel  "
+                         f"encoder {1000 * cpu / n:5.1f} CPU ms/frame ({n / wall:5.1f} fps)  "
+                         f"PSNR {10 * np.log10(255.0 ** 2 / mse):5.2f} dB")
+    return "\n".join(lines)
 
 
 def bench_capture(capture, seed: int = 0, frames: int = 300, effects: bool = True) -> str:
@@ -15,25 +77,12 @@ def bench_capture(capture, seed: int = 0, frames: int = 300, effects: bool = Tru
     process) less so, and both are printed."""
     from dataclasses import replace
 
-    from builder.assets.catalog import default_catalog
-    from builder.capture.camera import camera_rng, cam_to_world, draw_camera
     from builder.capture.occupancy import build_occupancy
-    from builder.capture.planner import pick_start_rooms, plan_walkthrough, planner_config_for
     from builder.capture.walkthrough import capture_walkthrough
     from builder.config import RenderConfig
-    from builder.houses.generate import generate_house
-    from builder.pipeline import start_rooms_rng, trajectory_rng
     from builder.render.renderer import Renderer
-    from builder.render.scene import build_scene
 
-    catalog = default_catalog()
-    house = generate_house(0, seed, catalog)
-    cam = draw_camera(capture.camera, capture.width, capture.height, capture.vfov_deg, camera_rng(seed, 0, 0))
-    K = cam.intrinsics
-    drawables, lights = build_scene(house, catalog.load_mesh)
-    start = pick_start_rooms(house, 1, start_rooms_rng(seed, 0))[0]
-    poses = plan_walkthrough(house, start, trajectory_rng(seed, 0, 0), planner_config_for(cam, capture.fps))[:frames]
-    mats = [cam_to_world((p.x, p.y, p.z), p.yaw_deg, p.pitch_deg, p.roll_deg) for p in poses]
+    house, K, drawables, lights, poses, mats = _bench_walkthrough(capture, seed, frames)
 
     def timed_render(cfg):
         with Renderer(K, config=cfg) as r:
@@ -48,16 +97,20 @@ def bench_capture(capture, seed: int = 0, frames: int = 300, effects: bool = Tru
             return len(mats) / (time.perf_counter() - t0), 1000 * (time.process_time() - c0) / len(mats), load, r
 
     cfg = capture.render
+    load_before = os.getloadavg()[0]
     fps, cpu_ms, (load_s, load_cpu), r = timed_render(cfg)
     with Renderer(K, config=cfg) as renderer:
         renderer.load(drawables, lights)
         stats = renderer.stats
         grid = build_occupancy(house)
         with tempfile.TemporaryDirectory() as tmp:
-            t0, c0 = time.perf_counter(), time.process_time()
-            capture_walkthrough(renderer, poses, K, capture.fps, Path(tmp) / "traj", grid.room_at, sequence_seed=1)
+            t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu_s()
+            capture_walkthrough(renderer, poses, K, capture.fps, Path(tmp) / "traj", grid.room_at, sequence_seed=1,
+                                video_kbps=capture.video_kbps)
             e2e_fps = len(poses) / (time.perf_counter() - t0)
             e2e_cpu = 1000 * (time.process_time() - c0) / len(poses)
+            enc_cpu = 1000 * (_children_cpu_s() - k0) / len(poses)
+            video_kb = (Path(tmp) / "traj" / "video.mp4").stat().st_size / 1000
     lines = [
         f"bench capture: {house.id}, {len(house.rooms)} rooms, {len(house.objects)} objects, "
         f"{stats.get('triangles', '?')} triangles, {capture.width}x{capture.height}, {capture.camera} camera, {len(poses)} frames on "
@@ -66,7 +119,10 @@ def bench_capture(capture, seed: int = 0, frames: int = 300, effects: bool = Tru
         f"  load + bake : {load_s:6.1f} s wall, {load_cpu:.1f} s CPU ({r.bake_stats.get('lights', 0)} lights, "
         f"{r.bake_stats.get('vertices', 0)} vertices; bake {r.bake_stats.get('seconds', 0.0):.1f} s of it)",
         f"  render only : {fps:6.1f} fps   ({cpu_ms:5.1f} CPU ms/frame)",
-        f"  end to end  : {e2e_fps:6.1f} fps   ({e2e_cpu:5.1f} CPU ms/frame; render + annotate + encode + masks + table)",
+        f"  end to end  : {e2e_fps:6.1f} fps   ({e2e_cpu:5.1f} CPU ms/frame; render + annotate + encode + masks + table)"
+        f" + {enc_cpu:.1f} CPU ms/frame in the encoder process",
+        f"  video       : {video_kb:.0f} kB for {len(poses) / capture.fps:.1f} s ({video_kb * 8 * capture.fps / len(poses):.0f} kbit/s; "
+        f"{'crf 23' if not capture.video_kbps else f'target {capture.video_kbps} kbit/s'})",
         f"  ratio       : {e2e_fps / fps:6.2f}",
     ]
     if effects:
@@ -74,6 +130,9 @@ def bench_capture(capture, seed: int = 0, frames: int = 300, effects: bool = Tru
         variants = []
         if cfg.msaa:
             variants.append(("msaa off", replace(cfg, msaa=0)))
+        if cfg.fxaa:
+            variants.append(("fxaa off", replace(cfg, fxaa=False)))
+            variants.append(("msaa 4 instead of fxaa", replace(cfg, fxaa=False, msaa=4)))
         if cfg.motion_blur:
             variants.append(("motion blur off", replace(cfg, motion_blur=0.0)))
         if cfg.defocus_px:
@@ -82,12 +141,14 @@ def bench_capture(capture, seed: int = 0, frames: int = 300, effects: bool = Tru
             variants.append(("noise off", replace(cfg, noise=0.0)))
         if cfg.auto_exposure:
             variants.append(("auto exposure off", replace(cfg, auto_exposure=False)))
-        variants.append(("baked light, no effects", RenderConfig(msaa=0, motion_blur=0.0, noise=0.0, defocus_px=0.0,
+        variants.append(("baked light, no effects", RenderConfig(msaa=0, fxaa=False, motion_blur=0.0, noise=0.0, defocus_px=0.0,
                                                                auto_exposure=False)))
         variants.append(("old look (--effects-off)", RenderConfig.off()))
         for name, v in variants:
             f2, c2, _, _ = timed_render(v)
             lines.append(f"    {name:<26}: {f2:6.1f} fps ({c2:5.1f} CPU ms/frame; {cpu_ms - c2:+5.1f} ms for it)")
+    lines.append(f"  load average: {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (wall-clock fps fall as "
+                 f"other work shares the {os.cpu_count()} cores; CPU ms/frame much less)")
     return "\n".join(lines)
 
 

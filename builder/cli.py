@@ -9,7 +9,7 @@
   simsv audit --corpus ./corpus --out audit.md
   simsv export --corpus ./corpus --out ./sims-vsi; simsv push --folder ./sims-vsi --repo you/sims-vsi
   simsv preview --corpus ./corpus --out ./preview
-  simsv bench capture | qa | load
+  simsv bench capture | video | qa | load
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ import sys
 from pathlib import Path
 
 from builder import cli_types as T
+
+
+AA_CHOICES = ("fxaa", "msaa2", "msaa4", "msaa8", "off")
 
 
 def _add_capture_args(p: argparse.ArgumentParser) -> None:
@@ -39,10 +42,18 @@ def _add_capture_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fps", type=T.FPS, default=d.fps, help="video frame rate (1..120)")
     p.add_argument("--trajectories", type=T.TRAJECTORIES, default=d.trajectories_per_house,
                    help="walkthroughs per house (1..100)")
+    p.add_argument("--video-kbps", type=T.VIDEO_KBPS, default=d.video_kbps,
+                   help="video bitrate in kbit/s: 0 = constant quality (x264 crf 23, the default); e.g. 700 = phone "
+                        "footage's bits per pixel at 680x384, 10 fps (docs/capture-format.md)")
     r = RenderConfig()  # the new look by default (CaptureConfig's own default is that of older builds)
     g = p.add_argument_group("lighting and camera effects (embedded renderer)")
     g.add_argument("--lighting", default=r.lighting, help="'baked' (lights, shadows, occlusion) or 'rig' (the old fixed rig)")
-    g.add_argument("--msaa", type=int, default=r.msaa, help="anti-aliasing samples per pixel: 0, 2, 4 or 8")
+    aa = g.add_mutually_exclusive_group()
+    aa.add_argument("--aa", choices=AA_CHOICES, default=None,
+                    help="anti-aliasing of the colour (ids and depth are always exact): fxaa (default: an edge filter, "
+                         "a few ms on CPU), msaa2/msaa4/msaa8 (multisampling: nearly free on a GPU, ~100 ms a frame "
+                         "on llvmpipe), off")
+    aa.add_argument("--msaa", type=T.int_choice(0, 2, 4, 8), default=None, help="the same as --aa msaaN (0: --aa off)")
     g.add_argument("--motion-blur", type=float, default=r.motion_blur, help="shutter as a fraction of the frame interval, 0..1")
     g.add_argument("--noise", type=float, default=r.noise, help="sensor noise std at mid grey (linear), 0..0.2")
     g.add_argument("--defocus", type=float, default=r.defocus_px, help="defocus blur radius in pixels, 0..4")
@@ -55,8 +66,10 @@ def _render_config(a):
 
     if a.effects_off:
         return RenderConfig.off()
-    return RenderConfig(lighting=a.lighting, msaa=a.msaa, motion_blur=a.motion_blur, noise=a.noise,
-                        defocus_px=a.defocus, auto_exposure=not a.fixed_exposure)
+    aa = a.aa if a.aa is not None else ("fxaa" if a.msaa is None else f"msaa{a.msaa}" if a.msaa else "off")
+    return RenderConfig(lighting=a.lighting, msaa=int(aa[4:]) if aa.startswith("msaa") else 0, fxaa=aa == "fxaa",
+                        motion_blur=a.motion_blur, noise=a.noise, defocus_px=a.defocus,
+                        auto_exposure=not a.fixed_exposure)
 
 
 def _capture_config(a):
@@ -67,7 +80,7 @@ def _capture_config(a):
                          "trajectory (horizontal 55-72 deg)")
     return CaptureConfig(width=a.width, height=a.height, vfov_deg=CaptureConfig.vfov_deg if a.vfov is None else a.vfov,
                          fps=a.fps, trajectories_per_house=a.trajectories, backend=getattr(a, "backend", "embedded"),
-                         camera=a.camera, render=_render_config(a))
+                         camera=a.camera, render=_render_config(a), video_kbps=a.video_kbps)
 
 
 def cmd_generate(a) -> int:
@@ -124,6 +137,13 @@ def cmd_bench(a) -> int:
     from builder.bench import bench_capture
 
     print(bench_capture(_capture_config(a), seed=a.seed, frames=a.frames))
+    return 0
+
+
+def cmd_bench_video(a) -> int:
+    from builder.bench import bench_video
+
+    print(bench_video(_capture_config(a), seed=a.seed, frames=a.frames, kbps=a.kbps))
     return 0
 
 
@@ -310,6 +330,13 @@ def make_parser() -> argparse.ArgumentParser:
     bc.add_argument("--frames", type=T.POSITIVE, default=300, help="frames to time")
     _add_capture_args(bc)
     bc.set_defaults(func=cmd_bench)
+    bv = bs.add_parser("video", help="video size, bitrate, encoder CPU and PSNR at crf 23 and at target bitrates")
+    bv.add_argument("--seed", type=T.SEED, default=0)
+    bv.add_argument("--frames", type=T.POSITIVE, default=300, help="frames to encode")
+    bv.add_argument("--kbps", type=T.int_in(20, 100_000), nargs="*", default=[700, 350],
+                    help="target bitrates to compare with crf 23 (kbit/s)")
+    _add_capture_args(bv)
+    bv.set_defaults(func=cmd_bench_video)
     bk = bs.add_parser("look", help="shadows, luminance range and wall colours on 200 fixed frames (vs a baseline)")
     bk.add_argument("--baseline", help="another checkout (e.g. /work/main) whose renderer gives the before figures")
     bk.add_argument("--sheets", help="folder for before/after contact sheets (needs --baseline)")

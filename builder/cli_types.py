@@ -50,6 +50,12 @@ def _checked(convert, what: str, ok):
     return parse
 
 
+def int_choice(*allowed: int):
+    """An int among `allowed`."""
+    what = ", ".join(str(v) for v in allowed[:-1]) + f" or {allowed[-1]}"
+    return _checked(int, what, lambda v: v in allowed)
+
+
 def shard(text: str) -> tuple[int, int]:
     """'i/N' -> (i, N) with 0 <= i < N."""
     try:
@@ -73,4 +79,12 @@ COUNT = int_in(0, 100_000)  # questions per type / room: 0 turns a kind off
 POSITIVE = int_in(1, 1_000_000_000)
 INDEX = int_in(0, 1_000_000_000)
 FRACTION = float_in(0, 1, hi_open=True)
+
+def _video_kbps():
+    from builder.config import KBPS_RANGE, valid_kbps
+
+    return _checked(int, KBPS_RANGE, valid_kbps)
+
+
+VIDEO_KBPS = _video_kbps()
 

@@ -8,6 +8,12 @@ from dataclasses import asdict, dataclass, field
 
 BACKENDS = ("embedded", "ai2thor")  # see render/backend.py
 LIGHTING = ("baked", "rig")  # rig: the fixed light rig of earlier builds (no shadows, no effects)
+MIN_KBPS, MAX_KBPS = 20, 100_000  # video bitrates (capture/encode.py); 0 = constant quality
+KBPS_RANGE = f"0 (constant quality, x264 crf 23) or an integer in [{MIN_KBPS}, {MAX_KBPS}] kbit/s"
+
+
+def valid_kbps(kbps) -> bool:
+    return not isinstance(kbps, bool) and isinstance(kbps, int) and (kbps == 0 or MIN_KBPS <= kbps <= MAX_KBPS)
 
 
 @dataclass(frozen=True)
@@ -18,8 +24,12 @@ class RenderConfig:
     # "baked": ceiling lights, lamps and daylight with shadows and ambient occlusion, baked once
     # per house; "rig": the fixed sky/key/fill/headlight rig of earlier builds
     lighting: str = "baked"
-    # multisample anti-aliasing samples per pixel of the colour pass (0 = off; ids and depth never are)
-    msaa: int = 4
+    # multisample anti-aliasing samples per pixel of the colour pass (0 = off; ids and depth never
+    # are). On llvmpipe it costs more than the rest of the frame, so the default is fxaa instead;
+    # on a GPU it is nearly free (docs/performance.md)
+    msaa: int = 0
+    # post-process edge anti-aliasing of the colour (render/fxaa.py); excludes msaa
+    fxaa: bool = True
     # motion blur: shutter open for this fraction of the frame interval (0 = off, 1 = whole interval)
     motion_blur: float = 0.35
     # sensor noise: standard deviation at mid grey, in linear units (0 = off)
@@ -37,6 +47,10 @@ class RenderConfig:
             bad("lighting", " or ".join(repr(x) for x in LIGHTING), self.lighting)
         if self.msaa not in (0, 2, 4, 8) or isinstance(self.msaa, bool):
             bad("msaa", "0, 2, 4 or 8", self.msaa)
+        if not isinstance(self.fxaa, bool):
+            bad("fxaa", "true or false", self.fxaa)
+        if self.fxaa and self.msaa:
+            bad("fxaa", f"false when render.msaa is set (one anti-aliasing at a time; msaa is {self.msaa})", self.fxaa)
         for name, lo, hi in (("motion_blur", 0.0, 1.0), ("noise", 0.0, 0.2), ("defocus_px", 0.0, 4.0)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
@@ -47,7 +61,7 @@ class RenderConfig:
     @classmethod
     def off(cls) -> "RenderConfig":
         """The look of earlier builds: light rig, no anti-aliasing, no camera effects."""
-        return cls(lighting="rig", msaa=0, motion_blur=0.0, noise=0.0, defocus_px=0.0, auto_exposure=False)
+        return cls(lighting="rig", msaa=0, fxaa=False, motion_blur=0.0, noise=0.0, defocus_px=0.0, auto_exposure=False)
 
 
 @dataclass(frozen=True)
@@ -70,8 +84,16 @@ class CaptureConfig:
     camera: str = "fixed"
     # lighting and camera effects (embedded backend); the default is the look of builds made
     # before effects existed (their build_config.json has no `render`, so they resume as built);
-    # the CLI and presets default to RenderConfig() (baked light, MSAA, effects on)
+    # the CLI and presets default to RenderConfig() (baked light, FXAA, effects on)
     render: RenderConfig = field(default_factory=RenderConfig.off)
+    # video bitrate in kbit/s: 0 = x264 constant quality (crf 23), what builds made before this
+    # setting used (their build_config.json has no `video_kbps`); > 0 = a target average bitrate,
+    # e.g. 700 for phone footage's bits per pixel at 680x384, 10 fps (docs/capture-format.md)
+    video_kbps: int = 0
+
+    def __post_init__(self):
+        if not valid_kbps(self.video_kbps):
+            raise ValueError(f"capture.video_kbps: must be {KBPS_RANGE}, got {self.video_kbps!r}")
 
 
 @dataclass(frozen=True)
@@ -93,6 +115,8 @@ class BuildConfig:
             del d["capture"]["backend"]
         if d["capture"]["camera"] == "fixed":
             del d["capture"]["camera"]
+        if d["capture"]["video_kbps"] == 0:
+            del d["capture"]["video_kbps"]
         # render: the fields that differ from the old look (none: the key is left out, as before)
         old_look = asdict(RenderConfig.off())
         render = {k: v for k, v in d["capture"].pop("render").items() if v != old_look[k]}

@@ -177,7 +177,7 @@ class HouseBuilder:
                 poses = plan_walkthrough(house, start, trajectory_rng(self.cfg.seed, index, k),
                                          planner_config_for(cam, c.fps, **no_roll))
                 capture_walkthrough(self.backend, poses, cam.intrinsics, c.fps, tdir, grid.room_at, progress,
-                                    sequence_seed=effects_seed(self.cfg.seed, index, k))
+                                    sequence_seed=effects_seed(self.cfg.seed, index, k), video_kbps=c.video_kbps)
             trajectories.append({"trajectory": tdir.name, "start_room": start, **read_json(done)})
         summary = {
             "house_id": house.id, "rooms": len(house.rooms), "objects": len(house.objects), "trajectories": trajectories,

@@ -11,6 +11,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from builder.config import KBPS_RANGE, valid_kbps
+
 CRF = 23
 """x264 constant rate factor: ~2 MB per minute at 680x384 for textured rooms (measured with 1 s
 keyframes and B-frames; ~18% more with the settings below)."""
@@ -20,6 +22,20 @@ B_FRAMES = 0
 """Keyframes every half second and no B-frames: a training loader seeks to each of K sampled
 frames, and decodes from the keyframe before it. Against 1 s with B-frames this makes the videos
 ~18% larger and the loader ~2x faster, past 5x the trainer's need on 2 cores (docs/performance.md)."""
+VBV_MAX_RATIO, VBV_BUFFER_S = 1.5, 2.0
+"""With a target bitrate (kbps > 0) instead of the CRF: x264's one-pass average bitrate, its peaks
+held within 1.5x the target over a 2 s buffer, as a phone's encoder holds its rate (mbtree stays on)."""
+
+
+def codec_options(fps: int, kbps: int = 0) -> dict:
+    """x264 settings of a video: constant quality (kbps 0) or a target bitrate."""
+    gop = max(1, int(round(KEYFRAME_INTERVAL_S * fps)))
+    if kbps:
+        rate = {"b": f"{kbps}k", "maxrate": f"{int(round(kbps * VBV_MAX_RATIO))}k",
+                "bufsize": f"{int(round(kbps * VBV_BUFFER_S))}k"}
+    else:
+        rate = {"crf": str(CRF)}
+    return {**rate, "preset": PRESET, "g": str(gop), "keyint_min": str(gop), "bf": str(B_FRAMES), "threads": "1"}
 
 
 class VideoWriter:
@@ -39,12 +55,14 @@ class VideoWriter:
     zeros, as in a fresh process, whatever ran before. mbtree stays on: off, the same crf gives
     20-50% larger files."""
 
-    def __init__(self, path: Path, width: int, height: int, fps: int):
+    def __init__(self, path: Path, width: int, height: int, fps: int, kbps: int = 0):
         self.path = Path(path)
         self.width, self.height, self.frames = width, height, 0
+        if not valid_kbps(kbps):
+            raise ValueError(f"{self.path}: video bitrate must be {KBPS_RANGE}, got {kbps!r}")
         self.log = tempfile.TemporaryFile()  # not a pipe: a chatty child could fill one and stall
         self.proc = subprocess.Popen([sys.executable, "-m", "builder.capture.encode", str(self.path), str(width),
-                                      str(height), str(fps)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                      str(height), str(fps), str(kbps)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                      stderr=self.log, env=_encoder_env())
 
     def write(self, rgb: np.ndarray) -> None:
@@ -110,13 +128,11 @@ def _deterministic_heap() -> None:
     mallopt(m_perturb, 0xFF)
 
 
-def _encode_from_pipe(path: str, width: int, height: int, fps: int) -> None:
+def _encode_from_pipe(path: str, width: int, height: int, fps: int, kbps: int = 0) -> None:
     """The encoder process: raw RGB frames on stdin -> `path`."""
     _deterministic_heap()
     container = av.open(path, mode="w", format="mp4")
-    gop = max(1, int(round(KEYFRAME_INTERVAL_S * fps)))
-    stream = container.add_stream("libx264", rate=fps, options={
-        "crf": str(CRF), "preset": PRESET, "g": str(gop), "keyint_min": str(gop), "bf": str(B_FRAMES), "threads": "1"})
+    stream = container.add_stream("libx264", rate=fps, options=codec_options(fps, kbps))
     stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
     stream.thread_count = 1  # also the RGB -> YUV conversion's thread count (PyAV passes it on)
     frame_bytes = width * height * 3
@@ -171,9 +187,9 @@ def read_frames(path: Path, indices=None) -> list[np.ndarray]:
 
 
 if __name__ == "__main__":
-    _path, _w, _h, _fps = sys.argv[1], *(int(v) for v in sys.argv[2:5])
+    _path, _w, _h, _fps, _kbps = sys.argv[1], *(int(v) for v in sys.argv[2:5]), int((sys.argv[5:] or [0])[0])
     try:
-        _encode_from_pipe(_path, _w, _h, _fps)
+        _encode_from_pipe(_path, _w, _h, _fps, _kbps)
     except OSError as e:
         print(f"errno {e.errno or 0} {e.strerror or e}", file=sys.stderr)
         sys.exit(1)

@@ -40,10 +40,11 @@ def _frames(width: int, height: int, frames: int):
         yield np.ascontiguousarray(base[i % 8:i % 8 + height, i:i + width])
 
 
-def _encode_child(width: int, height: int, isolated: bool, frames: int) -> str:
+def _encode_child(width: int, height: int, isolated: bool, frames: int, kbps: int = 0) -> str:
     """Encode the frames, in this (perturbed) process as VideoWriter did before ("in-process"),
     or in the encoder process VideoWriter uses now, started with this process's environment
-    (MALLOC_PERTURB_ included, which it must overrule); the sha256 of the mp4."""
+    (MALLOC_PERTURB_ included, which it must overrule), at constant quality or a target bitrate
+    (`kbps`, encoder process only); the sha256 of the mp4."""
     import tempfile
 
     import av
@@ -55,7 +56,7 @@ def _encode_child(width: int, height: int, isolated: bool, frames: int) -> str:
         if isolated:
             env = {**encode._encoder_env(), **{k: v for k, v in os.environ.items() if k.startswith("MALLOC_")}}
             proc = subprocess.Popen([sys.executable, "-m", "builder.capture.encode", str(path), str(width), str(height),
-                                     "10"], stdin=subprocess.PIPE, env=env)
+                                     "10", str(kbps)], stdin=subprocess.PIPE, env=env)
             for img in _frames(width, height, frames):
                 proc.stdin.write(img.data)
             proc.stdin.close()
@@ -139,11 +140,11 @@ def main(argv=None) -> int:
     p.add_argument("--width", type=int, default=336, help="336: 21 macroblocks, odd like 680's 43")
     p.add_argument("--height", type=int, default=192)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)  # width height isolated frames [kbps]
     a = p.parse_args(argv)
     if a.child:
-        w, h, isolated, frames = (int(v) for v in a.child)
-        print(_encode_child(w, h, bool(isolated), frames))
+        w, h, isolated, frames, *kbps = (int(v) for v in a.child)
+        print(_encode_child(w, h, bool(isolated), frames, *kbps))
     elif a.perturb:
         print(perturb_figure(a.frames))
     else:

@@ -64,11 +64,12 @@ OUTPUT_FILES = ("video.mp4", "frames.parquet", "masks.npz")
 
 
 def capture_walkthrough(renderer, poses, intrinsics: Intrinsics, fps: int, out_dir: Path, room_at, progress=None,
-                        sequence_seed: int = 0) -> dict:
+                        sequence_seed: int = 0, video_kbps: int = 0) -> dict:
     """Render `poses` with `renderer` (scene already loaded) into `out_dir`. Outputs are
     written under temporary names and renamed only when all are complete; DONE comes last.
     `room_at(x, z)` names the room containing a point (or None). `sequence_seed` keys the
-    camera effects of this video (renderers with `begin_sequence`)."""
+    camera effects of this video (renderers with `begin_sequence`); `video_kbps` the video's target
+    bitrate (0: constant quality, capture/encode.py)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     use_intrinsics(renderer, intrinsics)
@@ -76,7 +77,7 @@ def capture_walkthrough(renderer, poses, intrinsics: Intrinsics, fps: int, out_d
         stale.unlink()  # left by a killed run
     tmp = {name: out_dir / f".{name}.tmp" for name in OUTPUT_FILES}
     rows = {name: [] for name in FRAMES_SCHEMA.names}
-    video = VideoWriter(tmp["video.mp4"], intrinsics.width, intrinsics.height, fps)
+    video = VideoWriter(tmp["video.mp4"], intrinsics.width, intrinsics.height, fps, video_kbps)
     masks = MaskWriter(tmp["masks.npz"])
     # The rendered frames' own digest: says whether two runs rendered the same pixels, whatever
     # the encoder made of them (the video's own sha256 is in DONE's `files`).

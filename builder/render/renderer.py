@@ -10,7 +10,8 @@ varyings and are never blended or multisampled.
 
 With RenderConfig (config.py): lighting baked once per scene at load (bake.py); with MSAA the
 ids and depth come from a one-sample pass first and colour from a multisampled pass of the
-same drawables; a post pass (post.py) then applies the camera effects to colour alone.
+same drawables; without MSAA an optional edge anti-aliasing pass (fxaa.py); a post pass (post.py)
+then applies the camera effects to colour alone.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 from builder.assets.mesh import Mesh, MeshPart
 from builder.capture.camera import Intrinsics
 from builder.config import RenderConfig
-from builder.render import bake, post, shaders
+from builder.render import bake, fxaa, post, shaders
 from builder.render.context import create_context, gl_renderer
 from builder.render.packing import Batch, pack_scene
 
@@ -145,18 +146,25 @@ class Renderer:
             self._fbo_resolved = ctx.framebuffer([self._color])
         taps = post.BLUR_TAPS if (cfg.motion_blur or cfg.defocus_px) else 1
         self._post = post.PostPass(ctx, w, h, taps) if self.post_on else None
+        self._fxaa = fxaa.FxaaPass(ctx, w, h) if cfg.fxaa else None
         self._fbo_ids = ctx.framebuffer([self._ids], self._depth)
         self._fbo_color = ctx.framebuffer([self._color])  # to clear colour alone
         self._fbo_test = ctx.framebuffer(depth_attachment=self._depth)  # occlusion queries: test only
         self._fbo_test.depth_mask = False
         self._prog_box = ctx.program(vertex_shader=shaders.VERTEX_BOX, fragment_shader=shaders.FRAGMENT_BOX)
+        # Baked light: plain surfaces, glossy ones and glass/mirrors each get a program with only
+        # the code they need (llvmpipe runs every branch for every pixel: shaders.vertex_baked)
+        self._prog_gloss = self._prog_env = None
         if self.baked:
-            self._prog = ctx.program(vertex_shader=shaders.VERTEX_BAKED, fragment_shader=shaders.FRAGMENT_BAKED)
+            self._prog = ctx.program(vertex_shader=shaders.vertex_baked(False), fragment_shader=shaders.fragment_baked(False))
+            self._prog_gloss = ctx.program(vertex_shader=shaders.vertex_baked(True),
+                                           fragment_shader=shaders.fragment_baked(False))
+            self._prog_env = ctx.program(vertex_shader=shaders.vertex_baked(True), fragment_shader=shaders.fragment_baked(True))
         else:
             self._prog = ctx.program(vertex_shader=shaders.VERTEX, fragment_shader=shaders.FRAGMENT)
+        self._colour_progs = [p for p in (self._prog, self._prog_gloss, self._prog_env) if p is not None]
         self._prog_ids = ctx.program(vertex_shader=shaders.VERTEX_IDS, fragment_shader=shaders.FRAGMENT_IDS)
-        if "u_tex" in self._prog:
-            self._prog["u_tex"].value = 0
+        self._set_uniform("u_tex", 0)
         ctx.front_face = "cw"  # the projection flips y (see view_proj), which flips winding
 
     # ---- scene -----------------------------------------------------------------------
@@ -224,10 +232,19 @@ class Renderer:
         tex.filter = (mgl.LINEAR_MIPMAP_LINEAR, mgl.LINEAR)
         tex.repeat_x = tex.repeat_y = True
         vaos = []
-        for prog in (self._prog, self._prog_ids):
+        for prog in (self._prog, self._prog_ids, *self._colour_progs[1:]):
             fmt, names = shaders.vbo_layout(set(prog))
             vaos.append(ctx.vertex_array(prog, [(vbo, fmt, *names)], index_buffer=ibo, index_element_size=4))
-        self._vao, self._vao_ids = vaos
+        self._vao, self._vao_ids = vaos[:2]
+        # the colour pass's vertex array per drawable (one program for all with the light rig)
+        self._colour_vaos = [self._vao] * len(self._pending)
+        if self.baked:
+            vao_gloss, vao_env = vaos[2:]
+            for k, d in enumerate(self._pending):
+                if getattr(d, "material", "surface") != "surface":
+                    self._colour_vaos[k] = vao_env
+                elif getattr(d, "gloss", 0.0) > 0.0:
+                    self._colour_vaos[k] = vao_gloss
         self._tex = tex
         self._batch = b
         self._gpu = [*vaos, vbo, ibo, tex]
@@ -275,16 +292,18 @@ class Renderer:
         return idx[np.argsort(key, kind="stable")]
 
     def _draw_ranges(self, vao, idx: np.ndarray) -> None:
+        """Draw drawables `idx` in order; in the colour pass each drawable takes its material's program."""
         rng = self._batch.ranges
         tri, cull = self._mgl.TRIANGLES, self._mgl.CULL_FACE
+        vaos = self._colour_vaos if vao is self._vao else [vao] * len(rng)
         self.ctx.enable(cull)
         for i in idx:
             if rng[i, 1]:
-                vao.render(tri, vertices=int(rng[i, 1]), first=int(rng[i, 0]))
+                vaos[i].render(tri, vertices=int(rng[i, 1]), first=int(rng[i, 0]))
         self.ctx.disable(cull)
         for i in idx:
             if rng[i, 3]:
-                vao.render(tri, vertices=int(rng[i, 3]), first=int(rng[i, 2]))
+                vaos[i].render(tri, vertices=int(rng[i, 3]), first=int(rng[i, 2]))
 
     def _draw(self, vao, target, vp: np.ndarray, eye: np.ndarray) -> np.ndarray:
         """Occluders (and small drawables), then the big drawables whose boxes pass an
@@ -331,13 +350,11 @@ class Renderer:
             self._ensure_uploaded()
             c2w = np.asarray(cam_to_world, dtype=np.float64)
             vp, eye = self.view_proj(c2w), c2w[:3, 3]
-            self._prog["u_vp"].write(vp.T.astype("f4").tobytes())
-            if "u_eye" in self._prog:
-                self._prog["u_eye"].value = tuple(float(v) for v in eye)
+            self._write_uniform("u_vp", vp.T.astype("f4").tobytes())
+            self._set_uniform("u_eye", tuple(float(v) for v in eye))
             if self.baked:
                 self._set_spec_lights(eye)
-                if "u_inv_vp" in self._prog:
-                    self._prog["u_inv_vp"].write(np.linalg.inv(vp).T.astype("f4").tobytes())
+                self._write_uniform("u_inv_vp", np.linalg.inv(vp).T.astype("f4").tobytes())
             self._tex.use(0)
             if self.config.msaa:
                 # exact ids and depth from one sample per pixel, then colour of the same drawables
@@ -370,7 +387,8 @@ class Renderer:
             if self.baked:
                 self._set_exposure(exposure)
             colour_pass()
-            rgb = self._post_frame(vp) if self.post_on else self._read_color()
+            color = self._fxaa.run(self._color) if self._fxaa is not None else self._color
+            rgb = self._post_frame(vp, color) if self.post_on else self._read_texture(color)
             if self.baked:
                 state.update(rgb, exposure)
             self._prev_vp, self._seq_frame = vp, self._seq_frame + 1
@@ -382,35 +400,50 @@ class Renderer:
         self._fbo_color.read_into(rgb, components=3, alignment=1)
         return rgb
 
+    def _read_texture(self, color) -> np.ndarray:
+        """RGB of the colour texture or of the anti-aliased one."""
+        if color is self._color:
+            return self._read_color()
+        w, h = self.intrinsics.width, self.intrinsics.height
+        rgb = np.empty((h, w, 3), np.uint8)
+        self._fxaa.fbo.read_into(rgb, components=3, alignment=1)
+        return rgb
+
     def _set_exposure(self, exposure: float) -> None:
-        self._prog["u_exposure"].value = float(exposure)
+        self._set_uniform("u_exposure", float(exposure))
+
+    def _set_uniform(self, name: str, value) -> None:
+        """Set a uniform in each colour program that has it."""
+        for p in self._colour_progs:
+            if name in p:
+                p[name].value = value
+
+    def _write_uniform(self, name: str, data: bytes) -> None:
+        for p in self._colour_progs:
+            if name in p:
+                p[name].write(data)
 
     # ---- camera effects and baked light --------------------------------------------------
 
-    def _post_frame(self, vp: np.ndarray) -> np.ndarray:
+    def _post_frame(self, vp: np.ndarray, color) -> np.ndarray:
         cfg = self.config
         reproj = self._prev_vp @ np.linalg.inv(vp) if (cfg.motion_blur and self._prev_vp is not None) else np.eye(4)
         seed = int(np.random.SeedSequence([self._seq_seed, self._seq_frame, 21]).generate_state(1)[0])
-        return self._post.run(self._color, self._depth, reproj, cfg.motion_blur, cfg.defocus_px, cfg.noise, seed)
+        return self._post.run(color, self._depth, reproj, cfg.motion_blur, cfg.defocus_px, cfg.noise, seed)
 
     def _set_environment(self, rig: "bake.LightRig") -> None:
-        p = self._prog
         for name, value in (("u_sky_zenith", rig.sky_zenith), ("u_sky_horizon", rig.sky_horizon),
                             ("u_ground", rig.ground), ("u_sun_dir", rig.sun_dir), ("u_room_env", rig.room_env)):
-            if name in p:
-                p[name].value = tuple(float(v) for v in value)
-        if "u_wb" in p:
-            p["u_wb"].value = tuple(float(v) for v in rig.white_balance)
-        if "u_size" in p:
-            p["u_size"].value = (float(self.intrinsics.width), float(self.intrinsics.height))
+            self._set_uniform(name, tuple(float(v) for v in value))
+        self._set_uniform("u_wb", tuple(float(v) for v in rig.white_balance))
+        self._set_uniform("u_size", (float(self.intrinsics.width), float(self.intrinsics.height)))
         spot = [lt for lt in rig.lights if lt.axis is None]
         self._spec_pos = np.array([lt.position for lt in spot], np.float64).reshape(-1, 3)
         self._spec_col = np.array([lt.color for lt in spot], np.float64).reshape(-1, 3)
 
     def _set_spec_lights(self, eye: np.ndarray) -> None:
         """The four lights nearest the camera make the highlights of glossy floors."""
-        p = self._prog
-        if "u_spec_pos" not in p:
+        if not any("u_spec_pos" in p for p in self._colour_progs):
             return
         pos = np.zeros((4, 4), np.float32)
         col = np.zeros((4, 3), np.float32)
@@ -418,8 +451,8 @@ class Renderer:
             near = np.argsort(np.linalg.norm(self._spec_pos - eye, axis=1), kind="stable")[:4]
             pos[: len(near), :3], pos[: len(near), 3] = self._spec_pos[near], 1.0
             col[: len(near)] = self._spec_col[near]
-        p["u_spec_pos"].write(pos.tobytes())
-        p["u_spec_col"].write(col.tobytes())
+        self._write_uniform("u_spec_pos", pos.tobytes())
+        self._write_uniform("u_spec_col", col.tobytes())
 
     def _cube_depth(self, light: "bake.Light") -> np.ndarray:
         """(6, S, S) distances along each cube face's axis from a light to the nearest surface

@@ -8,6 +8,7 @@ Two lighting modes (config.RenderConfig.lighting):
     exposure; its pass adds blur and noise). Colour stays 8-bit: on llvmpipe float targets and
     a separate tone-mapping pass cost more than the rest of the frame.
   - "rig": the fixed light rig below, written as sRGB.
+Both write the pixel's luma (of the sRGB values) in alpha, which the FXAA pass (fxaa.py) gathers.
 
 Light rig (fixed in world space, so a room looks the same from every pose):
   - hemispheric ambient: warm white from above, darker warm grey from below;
@@ -100,7 +101,8 @@ void main() {
         vec3 t = texture(u_tex, vec3(v_uv, float(v_layer))).rgb;
         base *= t * t * (0.3 * t + 0.7);  // sRGB decode within ~1/255
     }
-    f_color = vec4(to_srgb(base * v_light), 1.0);
+    vec3 srgb = to_srgb(base * v_light);
+    f_color = vec4(srgb, dot(srgb, vec3(0.299, 0.587, 0.114)));  // luma in alpha, for the fxaa pass
     f_id = v_id;
 }
 """
@@ -122,6 +124,7 @@ void main() {
     v_light = in_irr.rgb + in_col.a * 4.0;  // emission in the units of the bake
     v_spec = vec3(0.0);
     float gloss = in_irr.a;
+#if GLOSS
     if (gloss > 0.0 && gloss < 1.0) {
         vec3 V = normalize(in_pos - u_eye);
         vec3 R = reflect(V, in_nrm);
@@ -135,6 +138,7 @@ void main() {
         float fres = 0.04 + 0.96 * pow(1.0 - max(dot(-V, in_nrm), 0.0), 5.0);
         v_spec = gloss * (v_spec * (1.0 + 4.0 * gloss) + fres * 0.4 * in_irr.rgb);
     }
+#endif
     v_uv = in_uv; v_nrm = in_nrm;
     v_col = in_col.rgb; v_layer = in_layer; v_id = in_id; v_mat = in_irr.a;
 }
@@ -164,6 +168,7 @@ vec3 to_srgb(vec3 c) {
     return 0.662002687 * s1 + 0.684122060 * s2 - 0.323583601 * s3 - 0.0225411470 * c;
 }
 
+#if ENV_MATERIALS
 vec3 outside(vec3 d) {
     float h = d.y;
     float az = atan(d.z, d.x);
@@ -191,6 +196,8 @@ vec3 room_env(vec3 d) {  // a generic lit room around a mirror: ceiling, walls, 
     return c;
 }
 
+#endif
+
 void main() {
     vec3 base = v_col;
     if (v_layer >= 0) {
@@ -198,6 +205,7 @@ void main() {
         base *= t * t * (0.3 * t + 0.7);  // sRGB decode within ~1/255
     }
     vec3 c = base * v_light + v_spec;
+#if ENV_MATERIALS
     if (v_mat > 1.5) {  // window glass and mirrors
         vec4 w = u_inv_vp * vec4(gl_FragCoord.xy / u_size * 2.0 - 1.0, gl_FragCoord.z * 2.0 - 1.0, 1.0);
         vec3 V = normalize(w.xyz / w.w - u_eye);
@@ -209,12 +217,34 @@ void main() {
             c = outside(V);
         }
     }
+#endif
     c *= u_exposure * u_wb;
     c = (c * (2.51 * c + 0.03)) / (c * (2.43 * c + 0.59) + 0.14);  // ACES film curve (Narkowicz's fit)
-    f_color = vec4(to_srgb(c), 1.0);
+    vec3 srgb = to_srgb(c);
+    f_color = vec4(srgb, dot(srgb, vec3(0.299, 0.587, 0.114)));  // luma in alpha, for the fxaa pass
     f_id = v_id;
 }
 """
+
+
+
+def _define(source: str, name: str, on: bool) -> str:
+    head, rest = source.split("\n", 2)[1:]  # the #version line must come first
+    return f"{head}\n#define {name} {int(on)}\n{rest}"
+
+
+def vertex_baked(gloss: bool) -> str:
+    """VERTEX_BAKED with or without the glossy highlight. llvmpipe runs a branch's code for every
+    vertex or pixel, taken or not, so code that few drawables need goes in programs of its own
+    (renderer.py picks one per drawable): the gloss block cost ~20% of the colour pass."""
+    return _define(VERTEX_BAKED, "GLOSS", gloss)
+
+
+def fragment_baked(env_materials: bool) -> str:
+    """FRAGMENT_BAKED for ordinary surfaces, or with the window outside and the mirror environment
+    (compiled into every surface's shader, that code cost ~40% of the colour pass on llvmpipe)."""
+    return _define(FRAGMENT_BAKED, "ENV_MATERIALS", env_materials)
+
 
 VERTEX_IDS = """
 #version 330

@@ -17,7 +17,9 @@ from tests.builder.test_render import box_mesh, translate
 
 pytestmark = pytest.mark.render
 K = Intrinsics(160, 120, 60.0)
-ALL_ON = RenderConfig(lighting="baked", msaa=4, motion_blur=0.8, noise=0.05, defocus_px=1.0, auto_exposure=True)
+ALL_ON = RenderConfig(lighting="baked", msaa=4, fxaa=False, motion_blur=0.8, noise=0.05, defocus_px=1.0, auto_exposure=True)
+ALL_ON_FXAA = RenderConfig(lighting="baked", msaa=0, fxaa=True, motion_blur=0.8, noise=0.05, defocus_px=1.0,
+                           auto_exposure=True)
 LIGHT = np.array([0.0, 2.5, 0.0])
 SLAB = (np.array([-0.5, 0.95, -0.5]), np.array([0.5, 1.05, 0.5]))  # a 1 m square table top at ~1 m
 
@@ -54,18 +56,20 @@ def render_sequence(cfg, seed=3):
         return [r.render(p) for p in POSES]
 
 
-def test_every_effect_on_is_deterministic_and_seeded():
-    a, b = render_sequence(ALL_ON), render_sequence(ALL_ON)
+@pytest.mark.parametrize("cfg", [ALL_ON, ALL_ON_FXAA], ids=["msaa", "fxaa"])
+def test_every_effect_on_is_deterministic_and_seeded(cfg):
+    a, b = render_sequence(cfg), render_sequence(cfg)
     for fa, fb in zip(a, b):
         assert fa.rgb.tobytes() == fb.rgb.tobytes()
-    other = render_sequence(ALL_ON, seed=4)  # another video's noise
+    other = render_sequence(cfg, seed=4)  # another video's noise
     assert other[-1].rgb.tobytes() != a[-1].rgb.tobytes()
     assert (other[-1].instance == a[-1].instance).all()
 
 
-def test_ids_and_depth_unchanged_by_effects():
+@pytest.mark.parametrize("cfg", [ALL_ON, ALL_ON_FXAA], ids=["msaa", "fxaa"])
+def test_ids_and_depth_unchanged_by_effects(cfg):
     plain = render_sequence(RenderConfig.off())
-    for fx, fp in zip(render_sequence(ALL_ON), plain):
+    for fx, fp in zip(render_sequence(cfg), plain):
         assert (fx.instance == fp.instance).all()
         assert fx.depth.tobytes() == fp.depth.tobytes()
         assert not np.array_equal(fx.rgb, fp.rgb)
@@ -126,8 +130,66 @@ def test_known_occluder_casts_its_shadow_where_geometry_says():
     assert np.median(y[under]) < 0.5 * np.median(y[open_])
 
 
+def test_each_material_gets_its_shading_from_its_own_program():
+    """Plain, glossy and window-glass drawables are drawn by different programs (llvmpipe runs
+    every branch for every pixel): the glossy floor still shows the light's highlight and the
+    glass still shows the outside, and the plain slab looks the same with any neighbours."""
+    plain = RenderConfig(fxaa=False, motion_blur=0.0, noise=0.0, defocus_px=0.0, auto_exposure=False)
+    pose = cam_to_world((0.0, 1.6, 2.4), 180.0, -38.0)
+
+    def render(gloss=0.0, glass=False):
+        lo, hi = SLAB
+        floor = Drawable(floor_grid(), np.eye(4), 1001, culling="back", occluder=True, gloss=gloss)
+        slab = Drawable(box_mesh(tuple(hi - lo), (0.6, 0.4, 0.3)), translate(0.0, lo[1], 0.0), 7)
+        extra = [Drawable(box_mesh((0.6, 0.6, 0.02), (1, 1, 1)), translate(0.9, 0.2, 0.5), 8, material="sky")] if glass else []
+        with Renderer(K, config=plain) as r:
+            r.load([floor, slab, *extra], rig())
+            return r.render(pose)
+
+    matte, glossy, with_glass = render(), render(gloss=0.6), render(glass=True)
+    floor = matte.instance == 1001
+    assert np.abs(glossy.rgb.astype(int) - matte.rgb.astype(int))[floor].max() > 20  # a highlight on the floor
+    slab = matte.instance == 7
+    assert slab.sum() > 100 and (glossy.rgb[slab] == matte.rgb[slab]).all()
+    glass = with_glass.instance == 8
+    assert glass.sum() > 50
+    outside = with_glass.rgb[glass].astype(float)
+    assert outside.std(0).max() > 0 and abs(outside.mean() - matte.rgb[glass].astype(float).mean()) > 10
+    assert (with_glass.rgb[slab & (with_glass.instance == 7)] == matte.rgb[slab & (with_glass.instance == 7)]).all()
+
+
+def test_fxaa_smooths_edges_and_leaves_flat_regions_alone():
+    """Baked light, no other effect: FXAA changes pixels on the slab's slanted silhouette (there
+    the staircase becomes intermediate shades) and nothing where the frame is locally flat."""
+    plain = dict(motion_blur=0.0, noise=0.0, defocus_px=0.0, auto_exposure=False)
+    pose = cam_to_world((0.3, 1.7, 2.6), 187.0, -32.0)
+    frames = {}
+    for aa in (False, True):
+        with Renderer(K, config=RenderConfig(fxaa=aa, **plain)) as r:
+            r.load(scene(), rig())
+            frames[aa] = r.render(pose)
+    off, on = frames[False], frames[True]
+    assert (off.instance == on.instance).all() and off.depth.tobytes() == on.depth.tobytes()
+    y = off.rgb.astype(float) @ [0.299, 0.587, 0.114]
+    pad = np.pad(y, 1, mode="edge")
+    win = np.stack([pad[1 + dy:1 + dy + y.shape[0], 1 + dx:1 + dx + y.shape[1]]
+                    for dy in (-1, 0, 1) for dx in (-1, 0, 1)])
+    flat = win.max(0) - win.min(0) < 6  # 3x3 luma range under 6 levels: no edge to smooth
+    changed = np.abs(on.rgb.astype(int) - off.rgb.astype(int)).max(2) > 0
+    assert flat.mean() > 0.5 and not changed[flat].any()
+    ids = off.instance
+    boundary = np.zeros_like(changed)
+    boundary[:, 1:] |= ids[:, 1:] != ids[:, :-1]
+    boundary[1:, :] |= ids[1:, :] != ids[:-1, :]
+    assert boundary.sum() > 100
+    assert changed[boundary].mean() > 0.3  # most silhouette pixels are blended
+    # the step edge gains in-between shades: more distinct values on the silhouette
+    assert len(np.unique(on.rgb[boundary], axis=0)) > 1.5 * len(np.unique(off.rgb[boundary], axis=0))
+
+
 @pytest.mark.parametrize("field,value,msg", [
     ("msaa", 3, "render.msaa: must be 0, 2, 4 or 8"),
+    ("fxaa", "yes", "render.fxaa: must be true or false"),
     ("noise", -0.1, "render.noise: must be a number in [0, 0.2]"),
     ("motion_blur", 1.5, "render.motion_blur"),
     ("lighting", "sun", "render.lighting"),
@@ -135,15 +197,38 @@ def test_known_occluder_casts_its_shadow_where_geometry_says():
 ])
 def test_bad_effect_parameter_is_a_clear_error(field, value, msg):
     with pytest.raises(ValueError, match=msg.replace("[", r"\[").replace("]", r"\]").replace(".", r"\.")):
-        RenderConfig(**{field: value})
+        RenderConfig(**{"fxaa": False, field: value})
 
 
-def test_bad_effect_flag_exits_with_one_line(tmp_path):
+def test_msaa_and_fxaa_together_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"render\.fxaa: must be false when render\.msaa is set"):
+        RenderConfig(msaa=4, fxaa=True)
+
+
+@pytest.mark.parametrize("flags,names", [
+    (["--msaa", "3"], "argument --msaa: must be 0, 2, 4 or 8"),
+    (["--aa", "msaa3"], "argument --aa: invalid choice"),
+    (["--aa", "fxaa", "--msaa", "4"], "argument --msaa: not allowed with argument --aa"),
+    (["--video-kbps", "5"], "argument --video-kbps: must be 0 (constant quality"),
+])
+def test_bad_effect_flag_exits_with_one_line(tmp_path, flags, names):
     out = tmp_path / "c"
-    r = subprocess.run([sys.executable, "-m", "builder", "generate", "--houses", "1", "--out", str(out), "--msaa", "3",
+    r = subprocess.run([sys.executable, "-m", "builder", "generate", "--houses", "1", "--out", str(out), *flags,
                         "--quiet"], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 2 and "render.msaa" in r.stderr and not out.exists()
+    assert r.returncode == 2 and names in r.stderr and not out.exists()
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_aa_flags_map_to_the_render_config():
+    from builder.cli import _render_config, make_parser
+
+    def cfg(*flags):
+        return _render_config(make_parser().parse_args(["generate", "--houses", "1", "--out", "x", *flags]))
+
+    assert (cfg().fxaa, cfg().msaa) == (True, 0)  # the CPU default
+    assert (cfg("--aa", "msaa4").fxaa, cfg("--aa", "msaa4").msaa) == (False, 4)
+    assert (cfg("--msaa", "2").fxaa, cfg("--msaa", "2").msaa) == (False, 2)  # the older flag keeps its meaning
+    assert (cfg("--msaa", "0").fxaa, cfg("--aa", "off").fxaa, cfg("--aa", "off").msaa) == (False, False, 0)
 
 
 def test_render_settings_saved_only_where_they_differ_from_older_builds():
@@ -153,5 +238,17 @@ def test_render_settings_saved_only_where_they_differ_from_older_builds():
     assert BuildConfig.from_json(json.loads(json.dumps(old.to_json()))) == old
     new = BuildConfig(capture=CaptureConfig(render=RenderConfig(msaa=0, noise=0.0)))
     d = json.loads(json.dumps(new.to_json()))
-    assert d["capture"]["render"] == {"lighting": "baked", "motion_blur": 0.35, "defocus_px": 0.7, "auto_exposure": True}
+    assert d["capture"]["render"] == {"lighting": "baked", "fxaa": True, "motion_blur": 0.35, "defocus_px": 0.7,
+                                      "auto_exposure": True}
     assert BuildConfig.from_json(d) == new
+    # a build made with MSAA before fxaa existed records no `fxaa`: it resumes with MSAA alone
+    before = {"houses": 1, "seed": 0, "capture": {"width": 680, "height": 384, "vfov_deg": 59.0, "fps": 10,
+              "trajectories_per_house": 2, "render": {"lighting": "baked", "msaa": 4, "motion_blur": 0.35}}}
+    r = BuildConfig.from_json(before).capture.render
+    assert (r.msaa, r.fxaa) == (4, False) and BuildConfig.from_json(before).to_json() == before
+    # the video bitrate: left out at constant quality (older builds), kept otherwise
+    assert BuildConfig.from_json(before).capture.video_kbps == 0
+    kb = BuildConfig(capture=CaptureConfig(video_kbps=700))
+    assert kb.to_json()["capture"]["video_kbps"] == 700 and BuildConfig.from_json(kb.to_json()) == kb
+    with pytest.raises(ValueError, match=r"capture\.video_kbps: must be 0"):
+        BuildConfig.from_json({**before, "capture": {**before["capture"], "video_kbps": 7}})
