@@ -84,21 +84,22 @@ def bench_capture(capture, seed: int = 0, frames: int = 300, effects: bool = Tru
 
     house, K, drawables, lights, poses, mats = _bench_walkthrough(capture, seed, frames)
 
-    def timed_render(cfg):
+    def timed_render(cfg, scene=(drawables, lights)):
         with Renderer(K, config=cfg) as r:
             t0, c0 = time.perf_counter(), time.process_time()
-            r.load(drawables, lights)
+            r.load(*scene)
             load = (time.perf_counter() - t0, time.process_time() - c0)
             r.begin_sequence(0, capture.fps)
             r.render(mats[0])  # warm-up
             t0, c0 = time.perf_counter(), time.process_time()
             for m in mats:
                 r.render(m)
-            return len(mats) / (time.perf_counter() - t0), 1000 * (time.process_time() - c0) / len(mats), load, r
+            fps = len(mats) / (time.perf_counter() - t0)
+            return fps, 1000 * (time.process_time() - c0) / len(mats), load, r, r.stats.get("triangles", "?")
 
     cfg = capture.render
     load_before = os.getloadavg()[0]
-    fps, cpu_ms, (load_s, load_cpu), r = timed_render(cfg)
+    fps, cpu_ms, (load_s, load_cpu), r, _ = timed_render(cfg)
     with Renderer(K, config=cfg) as renderer:
         renderer.load(drawables, lights)
         stats = renderer.stats
@@ -145,8 +146,19 @@ def bench_capture(capture, seed: int = 0, frames: int = 300, effects: bool = Tru
                                                                auto_exposure=False)))
         variants.append(("old look (--effects-off)", RenderConfig.off()))
         for name, v in variants:
-            f2, c2, _, _ = timed_render(v)
+            f2, c2, _, _, _ = timed_render(v)
             lines.append(f"    {name:<26}: {f2:6.1f} fps ({c2:5.1f} CPU ms/frame; {cpu_ms - c2:+5.1f} ms for it)")
+    # what the clutter stage costs: the same house index and seed generated without it (its
+    # furniture is drawn again, so it differs a little), rendered from the same poses
+    from builder.assets.catalog import default_catalog
+    from builder.houses.generate import generate_house
+    from builder.render.scene import build_scene
+
+    catalog = default_catalog()
+    bare = generate_house(0, seed, catalog, clutter=False)
+    bare_fps, bare_ms, _, _, bare_tri = timed_render(cfg, build_scene(bare, catalog.load_mesh))
+    lines.append(f"  without clutter: {len(bare.objects)} objects, {bare_tri} triangles: "
+                 f"{bare_fps:6.1f} fps render only ({bare_ms:5.1f} CPU ms/frame; clutter costs {cpu_ms - bare_ms:+5.1f} ms)")
     lines.append(f"  load average: {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (wall-clock fps fall as "
                  f"other work shares the {os.cpu_count()} cores; CPU ms/frame much less)")
     return "\n".join(lines)
