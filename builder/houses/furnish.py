@@ -211,6 +211,8 @@ class RoomFurnisher:
         picked = self.pick_asset(category, self.rng, max_height, placement, self.model_uses)
         if picked is not None and picked.category in rules.KITCHEN_FIXTURES and self.room.room_type != "Kitchen":
             picked = None  # "cabinet" widens to kitchen units: not outside a kitchen (rules.kitchen_fixture_room)
+        if picked is not None and picked.category in rules.SURFACE_ONLY and placement in ("wall", "corner", "middle"):
+            picked = None  # "lamp" widens to table lamps: not on the floor (rules.lamp_on_floor)
         if picked is None:
             return None
         k = 1.0 + self.rng.uniform(-SIZE_JITTER, SIZE_JITTER)

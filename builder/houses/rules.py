@@ -16,6 +16,7 @@ Rules (each a `Violation.rule` name):
   (`WALL_MOUNT_BOTTOM_M`), or a TV whose top is above `TV_MAX_TOP_M`.
 - `not_against_wall`: a wall-mounted object whose back is not at a wall.
 - `sink_room`: a kitchen sink outside a kitchen, a washbasin or vanity outside a bathroom.
+- `lamp_on_floor`: a table or desk lamp (`SURFACE_ONLY`) standing on the floor.
 - `kitchen_fixture_room`: a kitchen fixture (`KITCHEN_FIXTURES`: counter units, hob, hood,
   dishwasher) outside a kitchen.
 - `kitchen_run`: a kitchen sink, stove or hob not set into a counter run (a stove or sink not
@@ -75,6 +76,7 @@ SET_CATEGORIES = frozenset({
 one model may repeat; others are limited to MAX_MODEL_REPEATS per house."""
 KITCHEN_SINKS = frozenset({"kitchen sink"})
 BATHROOM_SINKS = frozenset({"sink", "bathroom vanity"})
+SURFACE_ONLY = frozenset({"table lamp", "desk lamp"})
 KITCHEN_FIXTURES = frozenset({"kitchen cabinet", "kitchen island", "cooktop", "range hood", "dishwasher"})
 COUNTER_UNITS = frozenset({"kitchen cabinet"})
 DOOR_CLEAR_HEIGHT_M = 2.2
@@ -158,6 +160,8 @@ def check_house(house: House) -> list[Violation]:
                 bad("sink_room", o, f"kitchen sink in a {room.room_type}")
             if o.category in BATHROOM_SINKS and room.room_type != "Bathroom":
                 bad("sink_room", o, f"washbasin in a {room.room_type}")
+            if o.category in SURFACE_ONLY and o.mount == "floor":
+                bad("lamp_on_floor", o, f"{o.category} on the floor")
             if o.category in KITCHEN_FIXTURES and room.room_type != "Kitchen":
                 bad("kitchen_fixture_room", o, f"{o.category} in a {room.room_type}")
         if o.category in LOOSE and o.mount != "wall":

@@ -479,7 +479,8 @@ def _audit_oe(qtype: str, fmt: str, recs: list[dict], fold: list[int], seed: int
     ridge_mra = 100 * float(np.mean(mean_relative_accuracy(pred[held_a], y_a[held_a])))
     out.update(majority={"prediction": _r(float(np.median(medians))), "mra": _r(maj_mra)},
                text_model={"mra": _r(ridge_mra), "minus_majority": _r(ridge_mra - maj_mra),
-                           "alpha": _mode(alphas), "alpha_folds": alphas,
+                           # folds whose train records have no varying words fit no ridge (alpha None)
+                           "alpha": _mode([a for a in alphas if a is not None] or [None]), "alpha_folds": alphas,
                            "alpha_inner_mse": tried if len(fold_ids) > 1 else tried[0],
                            "n_features": int(round(float(np.mean(n_feats))))},
                verdict_detail={"reason": "open-ended: no chance level; see ridge vs median"})

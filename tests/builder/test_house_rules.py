@@ -105,6 +105,11 @@ def test_kitchen_fixture_room():
     assert rules_of(objs, rooms=rooms) == ["kitchen_fixture_room"]
 
 
+def test_lamp_on_floor():
+    objs = good_objects() + [obj(9, "table lamp", 4.6, 3.6, (0.3, 0.45, 0.3), yaw=183.0)]
+    assert rules_of(objs) == ["lamp_on_floor"]
+
+
 def test_kitchen_run():
     # the sink moved away from the counters: not set into the run
     assert rules_of(replace(good_objects(), 2, position=(4.3, 0.45, 1.5))) == ["kitchen_run"]
