@@ -24,20 +24,20 @@ from builder.houses import rules
 # support category -> what may stand on it; region: part of the top ((u0, u1, w0, w1) as
 # fractions of width and depth, back at w = -0.5) or None for anywhere
 SURFACE_CLUTTER: dict[str, list[tuple[str, float, int]]] = {
-    "kitchen cabinet": [("microwave", 0.5, 1), ("kettle", 0.6, 1), ("pan", 0.5, 1), ("cutting board", 0.55, 1), ("cup", 0.8, 4),
+    "kitchen cabinet": [("microwave", 0.5, 1), ("kettle", 0.6, 1), ("pan", 0.5, 1), ("cutting board", 0.55, 1), ("cup", 0.9, 5),
                         ("bowl", 0.6, 3), ("bottle", 0.5, 3), ("plate", 0.5, 3), ("coffee maker", 0.35, 1),
                         ("toaster", 0.3, 1), ("paper bag", 0.25, 1), ("plant", 0.2, 1),
                         ("towel", 0.2, 1)],
     "kitchen island": [("bowl", 0.6, 1), ("cup", 0.6, 2), ("cutting board", 0.4, 1), ("plate", 0.4, 2)],
-    "dining table": [("bowl", 0.5, 1), ("cup", 0.7, 4), ("plate", 0.6, 4), ("vase", 0.4, 1), ("bottle", 0.4, 1),
+    "dining table": [("bowl", 0.5, 1), ("cup", 0.8, 5), ("plate", 0.6, 4), ("vase", 0.4, 1), ("bottle", 0.4, 1),
                      ("book", 0.2, 1), ("laptop", 0.15, 1), ("telephone", 0.15, 1)],
     "table": [("cup", 0.5, 2), ("book", 0.4, 2), ("vase", 0.3, 1), ("bowl", 0.3, 1), ("telephone", 0.2, 1)],
-    "coffee table": [("book", 0.7, 3), ("cup", 0.6, 3), ("vase", 0.3, 1), ("bowl", 0.3, 1), ("telephone", 0.3, 1),
+    "coffee table": [("book", 0.8, 4), ("cup", 0.6, 3), ("vase", 0.3, 1), ("bowl", 0.3, 1), ("telephone", 0.3, 1),
                      ("plant", 0.2, 1), ("headphones", 0.15, 1)],
     "desk": [("cup", 0.6, 3), ("book", 0.7, 4), ("headphones", 0.4, 1), ("telephone", 0.4, 1), ("desk lamp", 0.4, 1),
              ("plant", 0.25, 1), ("printer", 0.25, 1), ("box", 0.15, 1),
              ("picture frame", 0.3, 1)],
-    "nightstand": [("book", 0.7, 3), ("cup", 0.5, 1), ("clock", 0.5, 1), ("telephone", 0.3, 1), ("headphones", 0.15, 1),
+    "nightstand": [("book", 0.8, 4), ("cup", 0.5, 1), ("clock", 0.5, 1), ("telephone", 0.3, 1), ("headphones", 0.15, 1),
                    ("picture frame", 0.3, 1)],
     "dresser": [("box", 0.4, 1), ("book", 0.5, 3), ("cup", 0.3, 1), ("vase", 0.3, 1), ("picture frame", 0.5, 2), ("handbag", 0.3, 1),
                 ("plant", 0.3, 1), ("clock", 0.2, 1), ("table lamp", 0.3, 1)],
@@ -70,14 +70,14 @@ SUPPORT_MAX_TOP_M = 1.6
 
 # room type -> floor, wall and corner clutter: (category, placement, probability, most instances)
 ROOM_CLUTTER: dict[str, list[tuple[str, str, float, int]]] = {
-    "LivingRoom": [("shoes", "wall", 0.8, 2), ("backpack", "wall", 0.48, 1), ("basket", "corner", 0.56, 1),
+    "LivingRoom": [("shoes", "wall", 0.8, 3), ("backpack", "wall", 0.48, 1), ("basket", "corner", 0.56, 1),
                    ("radiator", "wall", 0.8, 1), ("heater", "wall", 0.4, 1), ("power strip", "wall", 0.64, 1),
                    ("coat hanger", "wall_mounted", 0.56, 1), ("paper bag", "wall", 0.4, 1), ("plant", "corner", 0.8, 1),
                    ("trash bin", "corner", 0.64, 1), ("handbag", "wall", 0.4, 1), ("fan", "corner", 0.24, 1)],
     "Kitchen": [("trash can", "corner", 1.0, 1), ("bucket", "corner", 0.56, 1), ("crate", "corner", 0.48, 1),
                 ("radiator", "wall", 0.64, 1), ("basket", "corner", 0.48, 1), ("paper bag", "wall", 0.56, 1),
                 ("exhaust fan", "wall_mounted", 0.64, 1), ("towel", "wall_mounted", 0.0, 0)],
-    "Bedroom": [("shoes", "wall", 1.0, 2), ("backpack", "wall", 0.72, 1), ("suitcase", "wall", 0.64, 1),
+    "Bedroom": [("shoes", "wall", 1.0, 3), ("backpack", "wall", 0.72, 1), ("suitcase", "wall", 0.64, 1),
                 ("radiator", "wall", 0.8, 1), ("heater", "wall", 0.48, 1), ("handbag", "wall", 0.48, 1),
                 ("laundry basket", "corner", 0.56, 1), ("coat hanger", "wall_mounted", 0.48, 1),
                 ("power strip", "wall", 0.48, 1), ("mattress", "wall", 0.13, 1), ("fan", "corner", 0.32, 1),
