@@ -18,7 +18,7 @@ def test_build_from_nothing_and_rerun(tmp_path):
     readme = tmp_path / "sims-vsi" / "README.md"
     card = readme.read_text()  # the preset's camera and the corpus's `simsv stats` figures are in the card
     assert "| camera | handheld:" in card and "--camera handheld" in card
-    assert "| objects covering >= 0.5 % of the image per frame, median |" in card
+    assert "| objects (doors, windows included) covering >= 0.5 % of the image per frame, median |" in card
     before = hashlib.sha256(readme.read_bytes()).hexdigest()
     again = simsv(*args)  # every stage resumes: nothing to redo, same folder
     assert again.splitlines()[0] == out.splitlines()[0]
