@@ -14,7 +14,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.io import write_text_atomic
@@ -75,13 +74,10 @@ def _trajectory(path: Path, ids: np.ndarray, openings: np.ndarray) -> dict:
     instances (objects, doors, windows) and by the objects alone."""
     t = pq.ParquetFile(path).read(columns=["t_s", "x", "y", "z", "yaw_deg", "pitch_deg", "fx", "width",
                                            "visible.list.element.instance_id", "visible.list.element.fraction"])
+    from builder.qa.view import visible_entries
+
     n = t.num_rows
-    vis = t["visible"].combine_chunks()
-    lens = pc.list_value_length(vis).to_numpy(zero_copy_only=False)
-    flat = vis.flatten()
-    inst = flat.field("instance_id").to_numpy()
-    frac = flat.field("fraction").to_numpy()
-    row = np.repeat(np.arange(n), lens)
+    row, inst, frac = visible_entries(t, "fraction")
     # doors and windows are instances real scans annotate (VSI-Bench asks about both); walls,
     # floors and ceilings are not
     cover, shown = _coverage(row, inst, frac, np.concatenate([ids, openings]), n)

@@ -321,18 +321,22 @@ FRAME_COLUMNS = ["t_s", "x", "y", "z", "yaw_deg", "width", "height", "room_id",
                  "visible.list.element.instance_id", "visible.list.element.pixels"]
 
 
+def visible_entries(t, field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The `visible` list column of a frames table read flat: (frame row, instance id, `field`)
+    per entry."""
+    vis = t["visible"].combine_chunks()
+    lens = pc.list_value_length(vis).to_numpy(zero_copy_only=False)
+    flat = vis.flatten()
+    return np.repeat(np.arange(t.num_rows), lens), flat.field("instance_id").to_numpy(), flat.field(field).to_numpy()
+
+
 def read_frame_table(path: Path, objects: list[SceneObject]) -> FrameTable:
     # ParquetFile.read skips the dataset layer of read_table (several ms per file), and the two
     # leaf columns of `visible` spare decoding its unused fields (fraction, bbox); a small local
     # file reads ~10 % faster without pre-buffering
     t = pq.ParquetFile(path, pre_buffer=False).read(columns=FRAME_COLUMNS, use_threads=False)
     n = t.num_rows
-    vis = t["visible"].combine_chunks()
-    lens = pc.list_value_length(vis).to_numpy(zero_copy_only=False)
-    flat = vis.flatten()
-    ids = flat.field("instance_id").to_numpy()
-    px = flat.field("pixels").to_numpy()
-    rows = np.repeat(np.arange(n), lens)
+    rows, ids, px = visible_entries(t, "pixels")
     lut = np.full(max(int(ids.max(initial=0)), OBJECT_ID_MAX) + 1, -1, np.int64)
     for o in objects:
         lut[o.instance_id] = o.index
