@@ -1,5 +1,7 @@
 """`simsv bench capture`: render-only fps against end-to-end capture fps (render + annotate
-+ encode + masks + frame table) on one realistic house. Prints figures; asserts nothing."""
++ encode + masks + frame table) on one realistic house, in one process and with one process
+per core (the machine's throughput, as `simsv generate --ray` runs). Prints figures; asserts
+nothing."""
 
 from __future__ import annotations
 
@@ -34,6 +36,49 @@ def _bench_walkthrough(capture, seed: int, frames: int):
     poses = plan_walkthrough(house, start, trajectory_rng(seed, 0, 0), planner_config_for(cam, capture.fps))[:frames]
     mats = [cam_to_world((p.x, p.y, p.z), p.yaw_deg, p.pitch_deg, p.roll_deg) for p in poses]
     return house, cam.intrinsics, drawables, lights, poses, mats
+
+
+def _timed_walkthrough(capture, seed: int, frames: int, barrier, results) -> None:
+    """One worker of the parallel end-to-end figure: load (and bake) the bench house, wait for
+    the other workers, then capture its walkthrough into a temporary folder; puts (frames,
+    start, end) on `results`."""
+    from builder.capture.occupancy import build_occupancy
+    from builder.capture.walkthrough import capture_walkthrough
+    from builder.render.renderer import Renderer
+
+    house, K, drawables, lights, poses, _ = _bench_walkthrough(capture, seed, frames)
+    with Renderer(K, config=capture.render) as renderer, tempfile.TemporaryDirectory() as tmp:
+        renderer.load(drawables, lights)
+        grid = build_occupancy(house)
+        barrier.wait()
+        t0 = time.time()
+        capture_walkthrough(renderer, poses, K, capture.fps, Path(tmp) / "traj", grid.room_at, sequence_seed=1,
+                            video_kbps=capture.video_kbps)
+        results.put((len(poses), t0, time.time()))
+
+
+def parallel_end_to_end(capture, seed: int, frames: int, workers: int) -> tuple[float, list[float]]:
+    """Frames per second of `workers` walkthroughs captured at once, one process each, as
+    `simsv generate --ray` runs one house per core: (all frames / the span from the first
+    start to the last end, each worker's own fps). Loading and baking are not timed."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")  # GL contexts do not survive a fork
+    barrier, results = ctx.Barrier(workers), ctx.Queue()
+    procs = [ctx.Process(target=_timed_walkthrough, args=(capture, seed, frames, barrier, results)) for _ in range(workers)]
+    for p in procs:
+        p.start()
+    try:
+        got = [results.get(timeout=3600) for _ in procs]
+    finally:
+        for p in procs:
+            p.join(timeout=60)
+            if p.is_alive():
+                p.kill()
+    if any(p.exitcode for p in procs):
+        raise RuntimeError(f"a parallel bench worker failed (exit codes {[p.exitcode for p in procs]})")
+    span = max(e for _, _, e in got) - min(s for _, s, _ in got)
+    return sum(n for n, _, _ in got) / span, [n / (e - s) for n, s, e in got]
 
 
 def bench_video(capture, seed: int = 0, frames: int = 300, kbps=(700, 350)) -> str:
@@ -112,6 +157,8 @@ def bench_capture(capture, seed: int = 0, frames: int = 300, effects: bool = Tru
             e2e_cpu = 1000 * (time.process_time() - c0) / len(poses)
             enc_cpu = 1000 * (_children_cpu_s() - k0) / len(poses)
             video_kb = (Path(tmp) / "traj" / "video.mp4").stat().st_size / 1000
+    workers = os.cpu_count() or 1
+    par_fps, par_each = parallel_end_to_end(capture, seed, frames, workers) if workers > 1 else (e2e_fps, [e2e_fps])
     lines = [
         f"bench capture: {house.id}, {len(house.rooms)} rooms, {len(house.objects)} objects, "
         f"{stats.get('triangles', '?')} triangles, {capture.width}x{capture.height}, {capture.camera} camera, {len(poses)} frames on "
@@ -122,6 +169,8 @@ def bench_capture(capture, seed: int = 0, frames: int = 300, effects: bool = Tru
         f"  render only : {fps:6.1f} fps   ({cpu_ms:5.1f} CPU ms/frame)",
         f"  end to end  : {e2e_fps:6.1f} fps   ({e2e_cpu:5.1f} CPU ms/frame; render + annotate + encode + masks + table)"
         f" + {enc_cpu:.1f} CPU ms/frame in the encoder process",
+        f"  end to end, {workers} at once: {par_fps:6.1f} fps together (one walkthrough per core, as `simsv generate "
+        f"--ray` runs houses; each {', '.join(f'{v:.1f}' for v in par_each)} fps)",
         f"  video       : {video_kb:.0f} kB for {len(poses) / capture.fps:.1f} s ({video_kb * 8 * capture.fps / len(poses):.0f} kbit/s; "
         f"{'crf 23' if not capture.video_kbps else f'target {capture.video_kbps} kbit/s'})",
         f"  ratio       : {e2e_fps / fps:6.2f}",

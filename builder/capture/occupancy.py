@@ -3,8 +3,8 @@ line-of-sight shortcutting, corner rounding).
 
 Grid cell (row, col) covers x in [x0 + col*cell, x0 + (col+1)*cell) and z likewise with rows;
 rows index z, columns index x. A cell is free when its centre lies inside some room shrunk by
-half a wall thickness and outside every blocking object footprint, or inside the opening of a
-door between two rooms. Rooms are separate polygons that share edges, so shrinking them leaves
+half a wall thickness and outside every blocking object footprint and door leaf, or inside the
+opening of a door between two rooms. Rooms are separate polygons that share edges, so shrinking them leaves
 a blocked band along every shared wall that only the door openings cross.
 """
 
@@ -19,6 +19,7 @@ import shapely
 from scipy import ndimage
 from shapely.geometry import Polygon
 
+from builder.houses.doors import leaf_pose
 from builder.houses.spec import House, opening_segment
 
 DEFAULT_CELL_M = 0.05
@@ -147,6 +148,11 @@ def build_occupancy(
         # grown by half a cell, so thin pieces (a mirror on a stand) cannot slip between cell centres
         rs, cs, m = _raster(Polygon(obj.footprint()).buffer(0.5 * cell_m, join_style="mitre"), gx, gz, cell_m, origin)
         free[rs, cs] &= ~m
+    for door in house.doors:  # an open door leaf stands on the floor like a thin piece of furniture
+        pose = leaf_pose(house, door)
+        if pose is not None:
+            rs, cs, m = _raster(pose.footprint().buffer(0.5 * cell_m, join_style="mitre"), gx, gz, cell_m, origin)
+            free[rs, cs] &= ~m
     free[:2, :] = free[-2:, :] = False
     free[:, :2] = free[:, -2:] = False
     clearance = ndimage.distance_transform_edt(free) * cell_m

@@ -17,6 +17,7 @@ from shapely.geometry import Point, Polygon
 from shapely.ops import unary_union
 
 from builder.houses import rules
+from builder.houses.doors import pose_of
 from builder.houses.recipes import GROUPS, ROOM_RECIPES, SUPPORTS, Item, object_type
 from builder.houses.spec import HouseObject, Opening, Room, Wall, obb_corners_2d, opening_segment
 
@@ -79,7 +80,11 @@ class RoomFurnisher:
     def __post_init__(self):
         self.poly = Polygon(self.room.polygon).buffer(-WALL_GAP_M, join_style=2)
         self.centroid = np.array(Polygon(self.room.polygon).centroid.coords[0])
-        self.door_zones = unary_union([self._opening_zone(o) for o in self.openings if o.kind == "door"])
+        # a door's keep-out zone, and the leaf of a door swung into this room (past square it
+        # reaches beyond the zone, along the wall)
+        self.leaves = [pose_of(o, o.leaf, self.all_walls[o.wall0], self.room).footprint()
+                       for o in self.openings if o.kind == "door" and o.leaf is not None and o.leaf.into == self.room.id]
+        self.door_zones = unary_union([self._opening_zone(o) for o in self.openings if o.kind == "door"] + self.leaves)
         self.window_zones = unary_union([self._opening_zone(o) for o in self.openings if o.kind == "window"])
         self.door_points = [self._entry_point(o) for o in self.openings if o.kind == "door"]
 
@@ -134,7 +139,7 @@ class RoomFurnisher:
 
     def navigable(self, extra: Polygon | None = None) -> bool:
         """Free space shrunk by the clearance is one piece reaching every door and the centre area."""
-        blocked = [p.poly for p in self.placed if p.y0 < 1.8] + ([extra] if extra is not None else [])
+        blocked = [p.poly for p in self.placed if p.y0 < 1.8] + self.leaves + ([extra] if extra is not None else [])
         free = self.poly.buffer(-CLEARANCE_M + WALL_GAP_M)
         if blocked:
             free = free.difference(unary_union(blocked).buffer(CLEARANCE_M))

@@ -1,11 +1,14 @@
-"""The house generator: floor plan, then furnishing, from one per-house random stream."""
+"""The house generator: floor plan, then furnishing, from one per-house random stream; the door
+leaves (houses/doors.py) are hung between the two, from a stream of their own."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 
+from builder.houses.doors import hang_leaves, leaf_rng
 from builder.houses.floorplan import generate_floorplan
 from builder.houses.furnish import Pick, RoomFurnisher, furnish_room
 from builder.houses.rules import MAX_MODEL_REPEATS, SET_CATEGORIES
@@ -61,8 +64,10 @@ def generate_house(house_index: int, seed: int, catalog, clutter: bool = True) -
     pick = asset_picker(catalog)
     # the room count is drawn once, so redraws for cramped layouts do not bias it downward
     n_rooms = int(rng.integers(MIN_ROOMS, MAX_ROOMS + 1))
+    leaves = leaf_rng(seed, house_index)
     for attempt in range(HOUSE_TRIES):
         plan = generate_floorplan(n_rooms, rng, first_instance=1)
+        plan = replace(plan, doors=hang_leaves(plan.doors, plan.walls, plan.rooms, leaves))
         target = int(rng.integers(MIN_OBJECTS, MAX_OBJECTS + 1))
         total_area = sum(r.area_m2 for r in plan.rooms)
         next_id = 1 + len(plan.doors) + len(plan.windows)
@@ -89,7 +94,7 @@ def generate_house(house_index: int, seed: int, catalog, clutter: bool = True) -
         objects = [p.obj for f in furnishers for p in f.placed]
         furniture = sum(f.furniture_count for f in furnishers)
         if ok and MIN_OBJECTS <= furniture <= MAX_OBJECTS:
-            return House(
+            house = House(
                 id=f"house_{house_index:06d}",
                 seed=seed,
                 wall_height=plan.walls[0].height,
@@ -98,8 +103,9 @@ def generate_house(house_index: int, seed: int, catalog, clutter: bool = True) -
                 doors=plan.doors,
                 windows=plan.windows,
                 objects=objects,
-                metadata={"generator": "simsv-procedural/2", "houseIndex": house_index, "attempts": attempt + 1,
+                metadata={"generator": "simsv-procedural/3", "houseIndex": house_index, "attempts": attempt + 1,
                           "furniture": furniture, "clutter": len(objects) - furniture},
             )
+            return house
         log.debug("house %d attempt %d: %d furniture pieces, resampling", house_index, attempt, furniture)
     raise ValueError(f"house {house_index}: no layout with {MIN_OBJECTS}-{MAX_OBJECTS} objects in {HOUSE_TRIES} tries")

@@ -24,6 +24,8 @@ Rules (each a `Violation.rule` name):
 - `no_yaw_jitter`: a loose object (`LOOSE`) at an exact multiple of 90 degrees.
 - `chair_not_facing_table`: a chair within `CHAIR_TABLE_GAP_M` of a table or desk turned more
   than `CHAIR_FACING_MAX_DEG` away from it.
+- `door_leaf`: an open door leaf (`houses/doors.py`) leaves the room it swings into or meets
+  an object below `doors.LEAF_CLEAR_HEIGHT_M`.
 - `repeated_model`: one model used more than `MAX_MODEL_REPEATS` times in a house, outside
   categories that come in sets (`SET_CATEGORIES`).
 """
@@ -36,6 +38,7 @@ from dataclasses import dataclass
 
 from shapely.geometry import Point, Polygon
 
+from builder.houses.doors import leaf_obstruction
 from builder.houses.spec import House, opening_segment
 
 # bottom heights (m) of wall-mounted things; a model's own catalogue elevation is used when
@@ -169,6 +172,10 @@ def check_house(house: House) -> list[Violation]:
             if min(off, 90.0 - off) < MIN_JITTER_DEG - _TOL:
                 bad("no_yaw_jitter", o, f"yaw {o.yaw_deg:.1f} deg on the room's axes")
 
+    for door in house.doors:
+        hit = leaf_obstruction(house, door)
+        if hit:
+            bad("door_leaf", door, f"leaf open {door.leaf.angle_deg:.0f} deg {hit}")
     _check_pairs(objs, polys, bad)
     _check_kitchen_runs(house, objs, polys, rooms, bad)
     _check_chairs(objs, polys, bad)

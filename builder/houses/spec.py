@@ -63,6 +63,16 @@ class Wall:
 
 
 @dataclass(frozen=True)
+class DoorLeaf:
+    """How a door's leaf stands (houses/doors.py): open `angle_deg` from closed, hinged at the
+    hole's `hinge` end ("u0" or "u1"), swung into room `into`."""
+
+    angle_deg: float
+    hinge: str
+    into: str
+
+
+@dataclass(frozen=True)
 class Opening:
     """A door or window: a hole in one or two walls. `hole` is (u0, v0, u1, v1): u metres along
     wall0 from its p0, v metres above the floor (ProcTHOR's holePolygon)."""
@@ -77,6 +87,7 @@ class Opening:
     asset_id: str
     instance_id: int
     category: str  # "door" or "window"
+    leaf: DoorLeaf | None = None  # doors between rooms of generated houses; None: an open doorway
 
 
 @dataclass(frozen=True)
@@ -232,7 +243,11 @@ def house_to_json(h: House) -> dict:
             "room0": o.room0,
             "room1": o.room1,
             "holePolygon": [_pt3(u0, v0, 0.0), _pt3(u1, v1, 0.0)],
-            "simsv": {"instanceId": o.instance_id, "category": o.category},
+            "simsv": {"instanceId": o.instance_id, "category": o.category,
+                      **({"leaf": {"angleDeg": o.leaf.angle_deg, "hinge": o.leaf.hinge, "into": o.leaf.into}}
+                         if o.leaf is not None else {})},
+            # ProcTHOR's own key: how far open, 0 (shut) to 1 (square); AI2-THOR opens its door to it
+            **({"openness": round(min(1.0, o.leaf.angle_deg / 90.0), 6)} if o.leaf is not None else {}),
         }
 
     objects = [
@@ -316,6 +331,21 @@ class _Reader:
         return u0, v0, u1, v1
 
 
+    def leaf(self, sim, path, room0, room1) -> DoorLeaf:
+        leaf = self.get(sim, "leaf", path, dict)
+        p = f"{path}.leaf"
+        angle = self.num(leaf, "angleDeg", p)
+        if not 0.0 <= angle <= 180.0:
+            self.fail(f"{p}.angleDeg", f"must be 0..180, got {angle}")
+        hinge = self.get(leaf, "hinge", p, str)
+        if hinge not in ("u0", "u1"):
+            self.fail(f"{p}.hinge", f"must be 'u0' or 'u1', got '{hinge}'")
+        into = self.get(leaf, "into", p, str)
+        if into not in (room0, room1):
+            self.fail(f"{p}.into", f"names '{into}', not one of the door's rooms ({room0}, {room1})")
+        return DoorLeaf(angle, hinge, into)
+
+
 def house_from_json(data: dict, source: str = "<house>") -> House:
     """Parse and validate a house JSON; raise HouseSpecError naming the first bad field."""
     rd = _Reader(source)
@@ -387,6 +417,7 @@ def house_from_json(data: dict, source: str = "<house>") -> House:
                     asset_id=rd.get(o, "assetId", p, str),
                     instance_id=int(rd.num(sim, "instanceId", f"{p}.simsv")),
                     category=rd.get(sim, "category", f"{p}.simsv", str),
+                    leaf=rd.leaf(sim, f"{p}.simsv", room0, room1) if "leaf" in sim else None,
                 )
             )
         return out

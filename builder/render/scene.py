@@ -24,6 +24,7 @@ import numpy as np
 from shapely.geometry import Point, Polygon, box
 
 from builder.assets.mesh import Mesh, MeshPart
+from builder.houses.doors import LeafPose, leaf_pose
 from builder.houses.spec import CEILING_ID_BASE, FLOOR_ID_BASE, House, HouseObject, Opening, Wall
 from builder.render import textures
 from builder.render.renderer import Drawable
@@ -36,6 +37,11 @@ CASING_T = 0.14  # ... and its depth through the (zero-thickness) wall
 FRAME_COLOR = (0.80, 0.78, 0.74)  # off-white painted wood, linear RGB
 GLASS_COLOR = (0.55, 0.72, 0.85)
 GLASS_EMISSIVE = 0.35
+LEAF_PAINTS = ((0.90, 0.89, 0.86), (0.90, 0.89, 0.86), (0.78, 0.77, 0.74), (0.86, 0.82, 0.72))
+"""Painted door leaves (white twice as likely); a house's doors share one finish."""
+LEAF_WOOD_SHARE = 0.3
+"""Share of houses whose doors are plain wood instead of paint."""
+HANDLE_COLOR = (0.55, 0.55, 0.57)
 WALL_TINTS = ((0.92, 0.90, 0.86), (0.86, 0.88, 0.90), (0.90, 0.86, 0.80), (0.84, 0.88, 0.82), (0.93, 0.88, 0.86))
 IDENTITY = np.eye(4)
 SKIRTING_H, SKIRTING_T = 0.09, 0.012
@@ -174,6 +180,14 @@ class _WallFrame:
         self.p0, self.d = p0, d
         self.inward = self._inward(room_poly, p0, d)
 
+    @classmethod
+    def plane(cls, p0, d, inward, length: float) -> "_WallFrame":
+        """A frame on any vertical plane: origin `p0`, unit `d` along it, unit `inward` across it (x, z)."""
+        f = cls.__new__(cls)
+        f.p0, f.d, f.inward, f.length = (np.asarray(v, np.float64) for v in (p0, d, inward, length))
+        f.length = float(length)
+        return f
+
     def _inward(self, poly: Polygon, p0, d) -> np.ndarray:
         """Which side of the wall the room lies on, tested against the room polygon."""
         mid = p0 + d * self.length / 2
@@ -278,6 +292,9 @@ def build_drawables(house: House, load_mesh: Callable[[str], Mesh], seed: int | 
     ceiling_tex = textures.plaster(seed + 1, tone=(0.97, 0.97, 0.96))
     house_rng = np.random.default_rng([int(seed), 32])
     skirting_color = (0.85, 0.84, 0.8) if house_rng.random() < 0.6 else (0.42, 0.3, 0.2)
+    door_rng = np.random.default_rng([int(seed), 33])
+    leaf_finish = (textures.wood_planks(seed * 1000 + 998, tone=(0.55, 0.40, 0.27)) if door_rng.random() < LEAF_WOOD_SHARE
+                   else LEAF_PAINTS[int(door_rng.integers(len(LEAF_PAINTS)))])
     lit_by_lamp = {o.room_id for o in house.objects if o.category == "lamp" and o.position[1] > 1.8}
     out: list[Drawable] = []
 
@@ -309,6 +326,9 @@ def build_drawables(house: House, load_mesh: Callable[[str], Mesh], seed: int | 
         if op.wall1 is not None and op.wall1 in frames:
             holes[op.wall1].append(_hole_on(frames[op.wall1], f0, op.hole))
         out.extend(_opening_drawables(op, f0))
+        pose = leaf_pose(house, op) if op.kind == "door" else None
+        if pose is not None:
+            out.extend(_leaf_drawables(pose, op.instance_id, leaf_finish))
 
     rooms = {r.id: r for r in house.rooms}
     finishes = {r.id: _room_finish(house, r, seed) for r in house.rooms}
@@ -410,6 +430,27 @@ def _front_face(obj: HouseObject, seed: int, mirror: bool) -> Drawable | None:
     uv = np.array([[[0, 0], [1, 0], [1, 1]], [[0, 0], [1, 1], [0, 1]]], np.float64)
     image = textures.painting(seed * 1000 + obj.instance_id)
     return Drawable(_part(tris, normal, (1, 1, 1), uv, image), IDENTITY, obj.instance_id, culling="back", gloss=0.1)
+
+
+def _leaf_drawables(pose: LeafPose, instance_id: int, finish) -> list[Drawable]:
+    """An open door leaf (a slab hinged at u = 0 of its own frame) and its lever handles, under
+    the door's instance id. `finish` is a paint colour or a wood texture."""
+    f = _WallFrame.plane(pose.hinge, pose.along, pose.across, pose.width)
+    w, t, b, top = pose.width, pose.thickness, pose.bottom, pose.top
+    wood = isinstance(finish, textures.SurfaceTexture)
+    colour = (1.0, 1.0, 1.0) if wood else finish
+    faces = []
+    for depth, normal in ((t, f.normal3()), (0.0, -f.normal3())):  # the two faces, in cells for the bake
+        tris, uv = _quad_tris(f, _grid_rect(0.0, b, w, top), depth)
+        faces.append(_part(tris, normal, colour, uv[..., ::-1] / finish.repeat_m if wood else None,
+                           finish.image if wood else None))
+    edges = [MeshPart(p.positions, p.normals, tuple(colour) if not wood else (0.5, 0.37, 0.25), None, None)
+             for p in _box_tris(f, 0.0, b, w, top, 0.0, t)[:4]]  # the four edge faces (_box_tris' order)
+    handle = [MeshPart(p.positions, p.normals, HANDLE_COLOR, None, None)
+              for p in _box_tris(f, w - 0.15, 0.98, w - 0.05, 1.02, -0.05, t + 0.05)]
+    return [Drawable(_merge(faces), IDENTITY, instance_id, culling="back"),
+            Drawable(_merge(edges), IDENTITY, instance_id, culling="back"),
+            Drawable(_merge(handle), IDENTITY, instance_id, culling="back", gloss=0.4)]
 
 
 def _opening_drawables(op: Opening, frame: _WallFrame) -> list[Drawable]:
