@@ -2,12 +2,12 @@
 stands open, and where the leaf then is.
 
 A leaf is a slab hinged at one jamb. Closed (0 deg) it fills the hole; open it turns about the
-hinge into one room. Angles are drawn from 78 to 108 deg, from just short of square to past it,
-as doors rest in lived-in homes, and never across the doorway, so the walkthrough's passage
-through every door stays as wide as the hole. A door between a hallway and a room swings into
-the room, as doors do, so no leaf blocks a corridor. Past square a leaf swings back toward 90
-deg while it would leave its room (a wall close to the hinge); at 90 deg and less it stays inside
-the door's keep-out zone.
+hinge into one room. Half the doors are left about square (78-100 deg), half swung back against
+their wall (150-175 deg), as doors rest in lived-in homes; none stands across the doorway, so
+the walkthrough's passage through every door stays as wide as the hole. A door between a
+hallway and a room swings into the room, as doors do, so no leaf blocks a corridor. Past square
+a leaf swings back toward 90 deg while it would leave its room (it rests against a wall close to
+the hinge); at 90 deg and less it stays inside the door's keep-out zone.
 
 Leaves are drawn with the floor plan, before furnishing, from their own seeded stream: the
 furnisher keeps every piece out of them (houses/furnish.py), the camera's occupancy grid blocks
@@ -29,8 +29,11 @@ from builder.houses.spec import DoorLeaf, House, Opening, Room, Wall, opening_se
 
 SEED_STAGE_DOORS = 4
 """Stage tag of the leaves' seed stream (houses use 1, trajectories 2, start rooms 3)."""
-LEAF_ANGLE_DEG = (78.0, 108.0)
-"""Open angle drawn per door, degrees from closed."""
+LEAF_ANGLE_DEG = (78.0, 100.0)
+"""Open angle of a door left about square, degrees from closed."""
+LEAF_WIDE_DEG = (150.0, 175.0)
+"""... and of a door swung back against its wall, as `LEAF_WIDE_SHARE` of doors are."""
+LEAF_WIDE_SHARE = 0.5
 LEAF_SQUARE_DEG = 90.0
 LEAF_BACK_OFF_DEG = 4.0
 """Step (deg) by which a leaf past square that would leave its room is swung back toward square."""
@@ -113,7 +116,7 @@ def hang_leaves(doors: list[Opening], walls: list[Wall], rooms: list[Room], rng:
     for door in doors:
         hinge = "u0" if rng.random() < 0.5 else "u1"
         into_first = rng.random() < 0.5
-        angle = float(rng.uniform(*LEAF_ANGLE_DEG))
+        angle = float(rng.uniform(*(LEAF_WIDE_DEG if rng.random() < LEAF_WIDE_SHARE else LEAF_ANGLE_DEG)))
         if door.room1 is None or door.room0 == door.room1 or door.room1 not in rooms_by_id:
             out.append(door)
             continue
