@@ -16,10 +16,11 @@ from builder.io import write_text_atomic
 from simsv_vsi.integrity import CorruptFile, check_digest, check_size, file_record, read_json
 
 
-def cut_clips(corpus: Path, source: Path, clips: list[tuple[str, int, int]], fps: float) -> bool:
-    """Write each (relative path, start, end) clip of `source`, one decode pass for all; a
-    DONE marker beside the clips makes a rerun a no-op (unless a clip's size no longer matches
-    it: then they are cut again). True when it wrote clips."""
+def cut_clips(corpus: Path, source: Path, clips: list[tuple[str, int, int]], fps: float, kbps: int = 0) -> bool:
+    """Write each (relative path, start, end) clip of `source`, one decode pass for all, at the
+    walkthrough's own rate setting `kbps` (0: crf 23; the corpus's `--video-kbps`); a DONE marker
+    beside the clips makes a rerun a no-op (unless a clip's size no longer matches it: then they
+    are cut again). True when it wrote clips."""
     if not clips:
         return False
     done = (corpus / clips[0][0]).parent / "DONE"
@@ -37,7 +38,7 @@ def cut_clips(corpus: Path, source: Path, clips: list[tuple[str, int, int]], fps
                             if rel not in writers:
                                 tmp = corpus / f"{rel}.part.mp4"
                                 tmp.parent.mkdir(parents=True, exist_ok=True)
-                                writers[rel] = (VideoWriter(tmp, frame.width, frame.height, int(round(fps))), tmp)
+                                writers[rel] = (VideoWriter(tmp, frame.width, frame.height, int(round(fps)), kbps), tmp)
                             writers[rel][0].write(decoded_rgb(frame))
         except av.error.FFmpegError as e:
             raise CorruptFile(f"{source}: does not decode at frame {n} ({e}); damaged video") from None

@@ -56,6 +56,13 @@ def finished_houses(corpus: Path, check: bool = True) -> list[Path]:
     return houses
 
 
+def corpus_video_kbps(corpus: Path) -> int:
+    """The bitrate the corpus's videos were encoded at (`--video-kbps`; 0: crf 23), for its clips."""
+    from builder.config import BuildConfig
+
+    return BuildConfig.from_json(read_json(Path(corpus) / "build_config.json")).capture.video_kbps
+
+
 def trajectories(house_dir: Path) -> list[Path]:
     return sorted(p.parent for p in house_dir.glob("traj_*/DONE"))
 
@@ -144,7 +151,7 @@ def _house_records(corpus, hdir, cfg, load_mesh, types, formats, clips):
         if clips:
             one_off |= cut_clips(corpus, tdir / "video.mp4", [(s.video, s.start, s.end)
                                                               for s in (*view.room_clips, *view.room_size_clips)],
-                                 view.fps)
+                                 view.fps, corpus_video_kbps(corpus))
         records.extend(trajectory_records(view, cfg, stats, types, formats))
         view.close()  # no cycle left behind
     if one_off:  # meshes and codecs do leave cycles, and callers may keep the collector paused

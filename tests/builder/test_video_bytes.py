@@ -90,3 +90,27 @@ def test_writer_refuses_a_frame_of_another_size(tmp_path):
     with pytest.raises(ValueError, match="64x48"):
         w.write(np.zeros((48, 66, 3), np.uint8))
     w.close()
+
+
+def test_room_clips_keep_the_corpus_bitrate(tmp_path):
+    """`simsv qa` re-encodes room clips at the bitrate the corpus was built with, not at crf 23."""
+    import json
+
+    from builder.config import BuildConfig, CaptureConfig
+    from builder.qa.clips import cut_clips
+    from builder.qa.run import corpus_video_kbps
+
+    source = tmp_path / "video.mp4"
+    with VideoWriter(source, 160, 96, 10) as w:
+        for f in _textured_frames(24):
+            w.write(f)
+    for kbps in (0, 120):
+        corpus = tmp_path / f"c{kbps}"
+        corpus.mkdir()
+        cfg = BuildConfig(houses=1, seed=0, capture=CaptureConfig(width=160, height=96, video_kbps=kbps))
+        (corpus / "build_config.json").write_text(json.dumps(cfg.to_json()))
+        assert corpus_video_kbps(corpus) == kbps
+        assert cut_clips(corpus, source, [("clips/a.mp4", 2, 22)], 10.0, corpus_video_kbps(corpus))
+    crf, target = ((tmp_path / f"c{k}" / "clips" / "a.mp4").stat().st_size for k in (0, 120))
+    assert target < 0.6 * crf  # 2 s at 120 kbit/s: 39 kB, against 76 kB at crf 23
+    assert 0.5 < target * 8 / 2.0 / 120e3 < 1.6, target
