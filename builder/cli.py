@@ -147,6 +147,19 @@ def cmd_bench_video(a) -> int:
     return 0
 
 
+def cmd_bench_parity(a) -> int:
+    from builder.render.parity import bench_parity
+
+    if not (a.write_to or a.against):
+        raise ValueError("bench parity: give --write FILE (make a reference) and/or --against FILE (compare with one)")
+    if a.against and not Path(a.against).is_file():
+        raise FileNotFoundError(f"{a.against}: no such file (--against)")
+    c = _capture_config(a)
+    report, status = bench_parity(a.write_to, a.against, c.width, c.height, c.vfov_deg, c.render, a.frames)
+    print(report)
+    return status
+
+
 def cmd_bench_look(a) -> int:
     from builder.render.bench_look import bench_look
 
@@ -342,6 +355,13 @@ def make_parser() -> argparse.ArgumentParser:
     bk.add_argument("--sheets", help="folder for before/after contact sheets (needs --baseline)")
     _add_capture_args(bk)
     bk.set_defaults(func=cmd_bench_look)
+    bp = bs.add_parser("parity", help="the same frames on two machines: write a reference set here, compare another "
+                                      "machine's (a GPU's) against it; exit 1 outside the tolerance")
+    bp.add_argument("--write", dest="write_to", metavar="FILE", help="save this machine's frames (an .npz) as a reference")
+    bp.add_argument("--against", metavar="FILE", help="compare this machine's frames with a reference written by --write")
+    bp.add_argument("--frames", type=T.int_in(4, 200), default=24, help="frames (spread over 4 houses of seed 0)")
+    _add_capture_args(bp)
+    bp.set_defaults(func=cmd_bench_parity)
     bg = bs.add_parser("generate", help="houses/h and fps of `simsv generate`: one process vs a local Ray on all cores")
     bg.add_argument("--houses", type=T.HOUSES, default=4, help="houses per timed run")
     bg.add_argument("--seed", type=T.SEED, default=0)

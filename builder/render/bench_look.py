@@ -54,16 +54,16 @@ np.savez(sys.argv[2], rgb=rgb, ids=ids)
 """
 
 
-def frame_set(catalog, width: int, height: int, vfov: float):
-    """The fixed frames: for each house, FRAMES_PER_HOUSE poses spread over its first walkthrough
-    (each with the pose before it, for motion blur and exposure)."""
+def frame_set(catalog, width: int, height: int, vfov: float, houses=None):
+    """The fixed frames: for each house (HOUSES unless given), FRAMES_PER_HOUSE poses spread over
+    its first walkthrough (each with the pose before it, for motion blur and exposure)."""
     from builder.capture.camera import cam_to_world
     from builder.capture.planner import PlannerConfig, pick_start_rooms, plan_walkthrough
     from builder.houses.generate import generate_house
     from builder.pipeline import start_rooms_rng, trajectory_rng
 
     out = []
-    for hi in HOUSES:
+    for hi in HOUSES if houses is None else houses:
         house = generate_house(hi, SEED, catalog)
         start = pick_start_rooms(house, 1, start_rooms_rng(SEED, hi))[0]
         poses = plan_walkthrough(house, start, trajectory_rng(SEED, hi, 0), PlannerConfig(fps=10))
