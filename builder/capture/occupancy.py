@@ -19,7 +19,7 @@ import shapely
 from scipy import ndimage
 from shapely.geometry import Polygon
 
-from builder.houses.doors import leaf_pose
+from builder.houses.doors import leaf_footprints
 from builder.houses.spec import House, opening_segment
 
 DEFAULT_CELL_M = 0.05
@@ -148,11 +148,9 @@ def build_occupancy(
         # grown by half a cell, so thin pieces (a mirror on a stand) cannot slip between cell centres
         rs, cs, m = _raster(Polygon(obj.footprint()).buffer(0.5 * cell_m, join_style="mitre"), gx, gz, cell_m, origin)
         free[rs, cs] &= ~m
-    for door in house.doors:  # an open door leaf stands on the floor like a thin piece of furniture
-        pose = leaf_pose(house, door)
-        if pose is not None:
-            rs, cs, m = _raster(pose.footprint().buffer(0.5 * cell_m, join_style="mitre"), gx, gz, cell_m, origin)
-            free[rs, cs] &= ~m
+    for leaf in leaf_footprints(house):  # an open door leaf stands on the floor like a thin piece of furniture
+        rs, cs, m = _raster(leaf.buffer(0.5 * cell_m, join_style="mitre"), gx, gz, cell_m, origin)
+        free[rs, cs] &= ~m
     free[:2, :] = free[-2:, :] = False
     free[:, :2] = free[:, -2:] = False
     clearance = ndimage.distance_transform_edt(free) * cell_m

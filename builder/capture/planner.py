@@ -32,6 +32,7 @@ import shapely
 from shapely.geometry import Polygon
 from shapely.ops import polylabel
 
+from builder.houses.doors import leaf_footprints
 from builder.capture import occupancy as occ
 from builder.houses.spec import House
 
@@ -335,7 +336,7 @@ def _scan_angle_for(duration: float, cfg: PlannerConfig) -> float:
 
 def _ring_region(house: House, room: str, cfg: PlannerConfig, max_length_m: float, level: float):
     """The part of the room the loop goes round: the floor inset from the walls, less the
-    furniture with a margin, corners rounded (radius ring_corner_m, which also drops strips
+    furniture and door leaves with a margin, corners rounded (radius ring_corner_m, which also drops strips
     too thin to walk round), largest piece (at least 1 m^2). The configured inset first, then
     smaller ones (down to level + 0.15 m, the grid's discretisation margin) until a piece is
     found; if its outline is longer than max_length_m (the frame budget), larger insets until
@@ -345,10 +346,13 @@ def _ring_region(house: House, room: str, cfg: PlannerConfig, max_length_m: floa
     inset = float(np.clip(cfg.ring_inset_frac * min(x1 - x0, z1 - z0), cfg.ring_inset_min_m, cfg.ring_inset_max_m))
     low = [Polygon(o.footprint()) for o in house.objects if o.position[1] - o.size[1] / 2 < occ.OVERHEAD_CLEAR_M]
     furniture = shapely.union_all(low) if low else Polygon()
+    # open door leaves: passed as closely as the grid allows (a wider margin round a leaf standing
+    # out from the wall left small rooms no loop)
+    leaves = shapely.union_all(leaf_footprints(house)).buffer(level + 0.15, join_style="mitre")
 
     def piece(d: float):
         margin = max(min(d, 0.6), level + 0.15)
-        region = poly.buffer(-d, join_style="mitre").difference(furniture.buffer(margin, join_style="mitre"))
+        region = poly.buffer(-d, join_style="mitre").difference(furniture.buffer(margin, join_style="mitre")).difference(leaves)
         region = region.buffer(-cfg.ring_corner_m).buffer(cfg.ring_corner_m)  # rounded, no strips thinner than 2 radii
         parts = [g for g in getattr(region, "geoms", [region]) if g.geom_type == "Polygon" and g.area >= cfg.min_ring_area_m2]
         return max(parts, key=lambda g: g.area) if parts else None
