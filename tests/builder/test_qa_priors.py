@@ -5,6 +5,7 @@ import json
 from collections import Counter
 
 import numpy as np
+import pytest
 
 from builder.houses.generate import generate_house
 from builder.houses.spec import polygon_area
@@ -33,6 +34,7 @@ def test_room_areas_and_counts_cover_every_room(fake_catalog):
     assert sum(len(v) for v in sizes.values()) == sum(len(h.objects) for h in houses)
 
 
+@pytest.mark.slow  # ~75 s on 2 cores since houses got denser (two mesh-distance passes over ~170 objects)
 def test_distance_prior_counts_the_askable_pairs(real_catalog, monkeypatch):
     import builder.qa.priors as priors_module
 
