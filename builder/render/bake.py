@@ -176,6 +176,8 @@ def _face_rotations() -> np.ndarray:
 
 
 FACES = _face_rotations()
+FACE_AXES = np.argmax(np.abs(FACES), axis=2)  # (6, 3): the world axis each face axis reads
+FACE_SIGNS = np.take_along_axis(FACES, FACE_AXES[..., None], axis=2)[..., 0]  # (6, 3): +-1
 
 
 def face_projection(near: float = CUBE_NEAR, far: float = CUBE_FAR) -> np.ndarray:
@@ -203,7 +205,9 @@ def cube_visibility(depth_faces: np.ndarray, light_pos: np.ndarray, points: np.n
     axis = np.argmax(a, axis=1)
     sign = np.where(r[np.arange(len(r)), axis] >= 0, 0, 1)
     face = 2 * axis + sign
-    cam = np.einsum("nij,nj->ni", FACES[face], r)
+    # each face's rotation is a signed permutation of the axes: picking and negating components
+    # gives exactly the product's bits (up to the sign of a zero, which nothing below sees)
+    cam = np.take_along_axis(r, FACE_AXES[face], axis=1) * FACE_SIGNS[face]
     z = -cam[:, 2]
     z = np.maximum(z, 1e-6)
     fx = (cam[:, 0] / z + 1.0) * 0.5 * S - 0.5
@@ -308,8 +312,15 @@ def bake_irradiance(vertices: np.ndarray, two_sided: np.ndarray, rig: LightRig, 
     n = len(pos)
     irr = np.zeros((n, 3))
     t_shadow = 0.0
+    order = np.argsort(pos[:, 0], kind="stable")
+    xs = pos[order, 0]
     for light in rig.lights:
-        near = np.flatnonzero(np.all(np.abs(pos - light.position) < LIGHT_RANGE_M, axis=1))
+        # vertices within the light's reach on every axis, in index order: a slightly wide x slice
+        # (rounding), then the exact test on all three axes
+        reach = LIGHT_RANGE_M + 1e-6
+        lx = light.position[0]
+        cand = np.sort(order[np.searchsorted(xs, lx - reach):np.searchsorted(xs, lx + reach, "right")])
+        near = cand[np.all(np.abs(pos[cand] - light.position) < LIGHT_RANGE_M, axis=1)]
         r = light.position - pos[near]
         d2 = np.einsum("ij,ij->i", r, r)
         d = np.sqrt(d2)
