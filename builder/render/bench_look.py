@@ -9,7 +9,8 @@ Figures (each per frame, then over the set):
     far from objects (at least FAR_PX away);
   - luminance range: 95th minus 5th percentile of Rec. 709 luma (0..255);
   - wall colour variety per house: the rooms' mean wall colours, counted as distinct when
-    they differ by more than COLOUR_STEP (0..255 RGB distance).
+    they differ by more than COLOUR_STEP (0..255 RGB distance); and the same count over the rooms
+    of all the houses together, which is low when houses repeat each other's finishes.
 """
 
 from __future__ import annotations
@@ -135,9 +136,17 @@ def frame_figures(rgb: np.ndarray, ids: np.ndarray) -> dict:
     return {"range": float(hi - lo), "mean": float(y.mean()), "shadow": shadow, "ratio": ratio}
 
 
-def wall_variety(frames, ids: np.ndarray, rgb: np.ndarray) -> list[int]:
-    """Per house: the number of distinct room wall colours seen."""
-    out, k = [], 0
+def _distinct(colours) -> int:
+    kept: list[np.ndarray] = []
+    for c in colours:
+        if all(np.linalg.norm(c - d) > COLOUR_STEP for d in kept):
+            kept.append(c)
+    return len(kept)
+
+
+def wall_variety(frames, ids: np.ndarray, rgb: np.ndarray) -> tuple[list[int], int]:
+    """The number of distinct room wall colours seen: per house, and over all houses' rooms."""
+    out, pooled, k = [], [], 0
     for house, picks in frames:
         room_of = {w.instance_id: w.room_id for w in house.walls}
         sums: dict[str, np.ndarray] = {}
@@ -151,12 +160,9 @@ def wall_variety(frames, ids: np.ndarray, rgb: np.ndarray) -> list[int]:
                     counts[room] = counts.get(room, 0) + n
             k += 1
         colours = [sums[r] / counts[r] for r in sums if counts[r] >= MIN_PIXELS]
-        distinct: list[np.ndarray] = []
-        for c in colours:
-            if all(np.linalg.norm(c - d) > COLOUR_STEP for d in distinct):
-                distinct.append(c)
-        out.append(len(distinct))
-    return out
+        out.append(_distinct(colours))
+        pooled += colours
+    return out, _distinct(pooled)
 
 
 def summarise(name: str, frames, rgb, ids) -> str:
@@ -165,12 +171,12 @@ def summarise(name: str, frames, rgb, ids) -> str:
     judged = sum(f["ratio"] is not None for f in figs)
     ratios = [f["ratio"] for f in figs if f["ratio"] is not None]
     rng = np.array([f["range"] for f in figs])
-    variety = wall_variety(frames, ids, rgb)
+    variety, pooled = wall_variety(frames, ids, rgb)
     return (f"  {name:<9}: cast shadows in {shadows}/{len(figs)} frames ({100 * shadows / len(figs):.0f}%; "
             f"{judged} had floor both near and far from objects; median near/far floor luma {np.median(ratios):.2f})\n"
             f"  {'':<9}  luma range p95-p5 per frame: median {np.median(rng):.0f}, p10 {np.percentile(rng, 10):.0f}, "
             f"p90 {np.percentile(rng, 90):.0f} (0..255); mean luma {np.mean([f['mean'] for f in figs]):.0f}\n"
-            f"  {'':<9}  distinct wall colours per house: {variety}")
+            f"  {'':<9}  distinct wall colours per house: {variety}; over all {len(variety)} houses' rooms: {pooled}")
 
 
 def contact_sheets(frames, before, after, out: Path) -> list[Path]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import zlib
 from typing import Callable
 
 import numpy as np
@@ -41,6 +42,10 @@ LEAF_PAINTS = ((0.90, 0.89, 0.86), (0.90, 0.89, 0.86), (0.78, 0.77, 0.74), (0.86
 """Painted door leaves (white twice as likely); a house's doors share one finish."""
 LEAF_WOOD_SHARE = 0.3
 """Share of houses whose doors are plain wood instead of paint."""
+LEAF_PANELLED_SHARE = 0.5
+"""Share of houses whose doors have two panels outlined by mouldings; the rest are flush slabs."""
+PANEL_STILE_M, PANEL_BEAD_M, PANEL_PROUD_M = 0.11, 0.03, 0.004
+"""A panel's inset from the leaf's edges, and its moulding's width and projection."""
 HANDLE_COLOR = (0.55, 0.55, 0.57)
 WALL_TINTS = ((0.92, 0.90, 0.86), (0.86, 0.88, 0.90), (0.90, 0.86, 0.80), (0.84, 0.88, 0.82), (0.93, 0.88, 0.86))
 IDENTITY = np.eye(4)
@@ -267,11 +272,24 @@ def window_frame(house: House, win: Opening) -> _WallFrame | None:
     return None if wall is None or room is None else _WallFrame(wall, Polygon(room.polygon))
 
 
+SEED_STAGE_LOOK = 6
+"""Stage tag of a house's look (paints, textures, door finish, light colour and level)."""
+
+
+def look_seed(house: House) -> int:
+    """The seed of a house's look: the corpus seed and the house's id, as every other stream of a
+    house is keyed. (Keyed by the corpus seed alone, every house of a corpus had the same lights,
+    door finish and skirting, and room k the same paint in every house.)"""
+    key = [int(house.seed) % 2**64, zlib.crc32(house.id.encode("utf-8")), SEED_STAGE_LOOK]
+    return int(np.random.SeedSequence(key).generate_state(1)[0])
+
+
 def build_scene(house: House, load_mesh: Callable[[str], Mesh], seed: int | None = None):
-    """(drawables, lights) of a house: what `Renderer.load` takes."""
+    """(drawables, lights) of a house: what `Renderer.load` takes. `seed` overrides the look's
+    seed (default `look_seed(house)`)."""
     from builder.render.bake import house_lights
 
-    seed = house.seed if seed is None else seed
+    seed = look_seed(house) if seed is None else seed
     return build_drawables(house, load_mesh, seed), house_lights(house, seed)
 
 
@@ -285,8 +303,9 @@ def _room_finish(house: House, room, seed: int) -> dict:
 
 
 def build_drawables(house: House, load_mesh: Callable[[str], Mesh], seed: int | None = None) -> list[Drawable]:
-    """Every drawable of a house. load_mesh(asset_id) is called once per distinct asset."""
-    seed = house.seed if seed is None else seed
+    """Every drawable of a house. load_mesh(asset_id) is called once per distinct asset; `seed`
+    overrides the look's seed (default `look_seed(house)`)."""
+    seed = look_seed(house) if seed is None else seed
     polys = {r.id: Polygon(r.polygon) for r in house.rooms}
     wall_tex = textures.plaster(seed)
     ceiling_tex = textures.plaster(seed + 1, tone=(0.97, 0.97, 0.96))
@@ -295,6 +314,7 @@ def build_drawables(house: House, load_mesh: Callable[[str], Mesh], seed: int | 
     door_rng = np.random.default_rng([int(seed), 33])
     leaf_finish = (textures.wood_planks(seed * 1000 + 998, tone=(0.55, 0.40, 0.27)) if door_rng.random() < LEAF_WOOD_SHARE
                    else LEAF_PAINTS[int(door_rng.integers(len(LEAF_PAINTS)))])
+    leaf_panels = bool(door_rng.random() < LEAF_PANELLED_SHARE)  # drawn after the finish: finishes stay as they were
     lit_by_lamp = {o.room_id for o in house.objects if o.category == "lamp" and o.position[1] > 1.8}
     out: list[Drawable] = []
 
@@ -328,7 +348,7 @@ def build_drawables(house: House, load_mesh: Callable[[str], Mesh], seed: int | 
         out.extend(_opening_drawables(op, f0))
         pose = leaf_pose(house, op) if op.kind == "door" else None
         if pose is not None:
-            out.extend(_leaf_drawables(pose, op.instance_id, leaf_finish))
+            out.extend(_leaf_drawables(pose, op.instance_id, leaf_finish, leaf_panels))
 
     rooms = {r.id: r for r in house.rooms}
     finishes = {r.id: _room_finish(house, r, seed) for r in house.rooms}
@@ -432,9 +452,26 @@ def _front_face(obj: HouseObject, seed: int, mirror: bool) -> Drawable | None:
     return Drawable(_part(tris, normal, (1, 1, 1), uv, image), IDENTITY, obj.instance_id, culling="back", gloss=0.1)
 
 
-def _leaf_drawables(pose: LeafPose, instance_id: int, finish) -> list[Drawable]:
-    """An open door leaf (a slab hinged at u = 0 of its own frame) and its lever handles, under
-    the door's instance id. `finish` is a paint colour or a wood texture."""
+def _panel_mouldings(f: _WallFrame, w: float, b: float, top: float, t: float, colour) -> MeshPart | None:
+    """Mouldings outlining a lower and an upper panel (split at the lock rail) on both faces of
+    a leaf of width w, from height b to top and t thick; None on a leaf too small for panels."""
+    stile, bead, proud = PANEL_STILE_M, PANEL_BEAD_M, PANEL_PROUD_M
+    if w < 0.5 or top - b < 1.7:
+        return None
+    lock = b + 0.95  # the lock rail, where the handle sits
+    parts = []
+    for u0, v0, u1, v1 in ((stile, b + 0.2, w - stile, lock), (stile, lock + 0.12, w - stile, top - 0.12)):
+        for s in ((u0, v0, u1, v0 + bead), (u0, v1 - bead, u1, v1),
+                  (u0, v0 + bead, u0 + bead, v1 - bead), (u1 - bead, v0 + bead, u1, v1 - bead)):
+            # the band's face only: its 8 mm sides would be sub-pixel slivers, rasterised as dashes
+            parts += [_box_tris(f, *s, t, t + proud)[5], _box_tris(f, *s, -proud, 0.0)[4]]
+    return _merge([MeshPart(p.positions, p.normals, tuple(colour), None, None) for p in parts])
+
+
+def _leaf_drawables(pose: LeafPose, instance_id: int, finish, panels: bool = False) -> list[Drawable]:
+    """An open door leaf (a slab hinged at u = 0 of its own frame), its lever handles and, with
+    `panels`, panel mouldings on both faces, under the door's instance id. `finish` is a paint
+    colour or a wood texture."""
     f = _WallFrame.plane(pose.hinge, pose.along, pose.across, pose.width)
     w, t, b, top = pose.width, pose.thickness, pose.bottom, pose.top
     wood = isinstance(finish, textures.SurfaceTexture)
@@ -448,9 +485,15 @@ def _leaf_drawables(pose: LeafPose, instance_id: int, finish) -> list[Drawable]:
              for p in _box_tris(f, 0.0, b, w, top, 0.0, t)[:4]]  # the four edge faces (_box_tris' order)
     handle = [MeshPart(p.positions, p.normals, HANDLE_COLOR, None, None)
               for p in _box_tris(f, w - 0.15, 0.98, w - 0.05, 1.02, -0.05, t + 0.05)]
-    return [Drawable(_merge(faces), IDENTITY, instance_id, culling="back"),
-            Drawable(_merge(edges), IDENTITY, instance_id, culling="back"),
-            Drawable(_merge(handle), IDENTITY, instance_id, culling="back", gloss=0.4)]
+    out = [Drawable(_merge(faces), IDENTITY, instance_id, culling="back"),
+           Drawable(_merge(edges), IDENTITY, instance_id, culling="back"),
+           Drawable(_merge(handle), IDENTITY, instance_id, culling="back", gloss=0.4)]
+    # a shade off the leaf's own colour, so the outline reads under even light as a panel's does
+    mouldings = _panel_mouldings(f, w, b, top, t, (0.45, 0.33, 0.22) if wood else tuple(0.88 * c for c in colour)) \
+        if panels else None
+    if mouldings is not None:
+        out.append(Drawable(mouldings, IDENTITY, instance_id, culling="back"))
+    return out
 
 
 def _opening_drawables(op: Opening, frame: _WallFrame) -> list[Drawable]:

@@ -252,3 +252,62 @@ def test_render_settings_saved_only_where_they_differ_from_older_builds():
     assert kb.to_json()["capture"]["video_kbps"] == 700 and BuildConfig.from_json(kb.to_json()) == kb
     with pytest.raises(ValueError, match=r"capture\.video_kbps: must be 0"):
         BuildConfig.from_json({**before, "capture": {**before["capture"], "video_kbps": 7}})
+
+
+def test_each_house_of_a_corpus_gets_its_own_look(fake_catalog):
+    """Paints, door finish and light rig are keyed by (corpus seed, house id): two houses of one
+    corpus differ, the same house twice is the same, and another corpus seed changes the look."""
+    from builder.houses.generate import generate_house
+    from builder.render.scene import build_scene, look_seed
+
+    houses = [generate_house(i, 4, fake_catalog) for i in range(6)]
+    assert len({look_seed(h) for h in houses}) == 6
+    rigs = [build_scene(h, fake_catalog.load_mesh)[1] for h in houses]
+    assert len({tuple(np.round(r.white_balance, 6)) for r in rigs}) == 6  # bulb colour drawn per house
+    assert len({tuple(np.round(r.sun_dir, 6)) for r in rigs}) == 6
+    again = build_scene(generate_house(2, 4, fake_catalog), fake_catalog.load_mesh)[1]
+    assert np.array_equal(again.white_balance, rigs[2].white_balance)
+    other = generate_house(2, 5, fake_catalog)
+    assert look_seed(other) != look_seed(houses[2])
+
+
+def test_panelled_leaves_carry_mouldings_on_both_faces_within_the_leaf():
+    from builder.houses.doors import LeafPose
+    from builder.render.scene import _leaf_drawables
+
+    pose = LeafPose(hinge=np.array([1.0, 2.0]), along=np.array([0.0, 1.0]), across=np.array([1.0, 0.0]),
+                    width=0.8, thickness=0.04, bottom=0.0, top=2.05)
+    flush = _leaf_drawables(pose, 7, (0.9, 0.9, 0.9))
+    panelled = _leaf_drawables(pose, 7, (0.9, 0.9, 0.9), panels=True)
+    assert len(panelled) == len(flush) + 1 and {d.instance_id for d in panelled} == {7}
+    pos = panelled[-1].mesh.positions.reshape(-1, 3)
+    x = pos[:, 0]  # across the leaf: the slab spans x = 1.0 .. 1.04; bands stand just proud of both faces
+    assert np.isclose(x.min(), 1.0 - 0.004) and np.isclose(x.max(), 1.04 + 0.004)
+    assert np.all(np.minimum(np.abs(x - (1.0 - 0.004)), np.abs(x - (1.04 + 0.004))) < 1e-6)  # bands' faces only
+    assert pos[:, 2].min() > 2.0 + 0.1 and pos[:, 2].max() < 2.8 - 0.1  # inside the stiles
+    assert pos[:, 1].min() >= 0.2 - 1e-9 and pos[:, 1].max() <= 2.05 - 0.12 + 1e-9
+    small = LeafPose(pose.hinge, pose.along, pose.across, 0.4, 0.04, 0.0, 2.05)
+    assert len(_leaf_drawables(small, 7, (0.9, 0.9, 0.9), panels=True)) == 3  # too narrow for panels
+
+
+def test_wall_variety_counts_colours_per_house_and_over_houses():
+    """bench look's variety figure: houses repeating each other's paints show in the pooled count."""
+    from types import SimpleNamespace as NS
+
+    from builder.render.bench_look import wall_variety
+
+    house = NS(walls=[NS(instance_id=1, room_id="a"), NS(instance_id=2, room_id="b")])
+    ids = np.zeros((2, 20, 40), np.uint16)
+    ids[:, :, :20], ids[:, :, 20:] = 1, 2
+    frames = [(house, [None]), (house, [None])]  # one frame per house
+
+    def paint(*colours):
+        rgb = np.zeros((2, 20, 40, 3), np.uint8)
+        for k, (left, right) in enumerate(colours):
+            rgb[k, :, :20], rgb[k, :, 20:] = left, right
+        return rgb
+
+    red, blue, green, grey = (200, 40, 40), (40, 40, 200), (40, 200, 40), (128, 128, 128)
+    assert wall_variety(frames, ids, paint((red, blue), (red, blue))) == ([2, 2], 2)  # the same paints twice
+    assert wall_variety(frames, ids, paint((red, blue), (green, grey))) == ([2, 2], 4)
+    assert wall_variety(frames, ids, paint((red, red), (green, grey))) == ([1, 2], 3)
