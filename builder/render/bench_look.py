@@ -40,6 +40,10 @@ from builder.capture.camera import Intrinsics
 from builder.houses.generate import generate_house
 from builder.render.renderer import Renderer
 from builder.render.scene import build_drawables
+try:  # a renderer with baked lights: load each house's own light rig, as this one does
+    from builder.render.scene import build_scene
+except ImportError:
+    build_scene = None
 src = np.load(sys.argv[1])
 cat = default_catalog()
 w, h, vfov = (float(v) for v in src["size"])
@@ -47,8 +51,15 @@ rgb = np.zeros((len(src["house"]), int(h), int(w), 3), np.uint8)
 ids = np.zeros((len(src["house"]), int(h), int(w)), np.uint16)
 with Renderer(Intrinsics(int(w), int(h), vfov)) as r:
     for hi in np.unique(src["house"]):
-        r.load(build_drawables(generate_house(int(hi), int(src["seed"]), cat), cat.load_mesh))
+        house = generate_house(int(hi), int(src["seed"]), cat)
+        if build_scene is not None:
+            r.load(*build_scene(house, cat.load_mesh))
+        else:
+            r.load(build_drawables(house, cat.load_mesh))
         for k in np.flatnonzero(src["house"] == hi):
+            if hasattr(r, "begin_sequence"):  # camera effects: the pose before, as this renderer gets it
+                r.begin_sequence(int(src["seq"][k]), 10.0)
+                r.render(src["prev"][k])
             f = r.render(src["c2w"][k])
             rgb[k], ids[k] = f.rgb, f.instance
 np.savez(sys.argv[2], rgb=rgb, ids=ids)
@@ -99,7 +110,9 @@ def render_baseline(frames, root: Path, intrinsics) -> tuple[np.ndarray, np.ndar
         src, dst = Path(tmp) / "in.npz", Path(tmp) / "out.npz"
         house = [hi for hi, (_, picks) in zip(HOUSES, frames) for _ in picks]
         c2w = [cur for _, picks in frames for _, _, cur, _ in picks]
-        np.savez(src, house=np.array(house), c2w=np.array(c2w), seed=SEED,
+        prev = [p for _, picks in frames for _, p, _, _ in picks]
+        seq = [i for _, picks in frames for i, _, _, _ in picks]
+        np.savez(src, house=np.array(house), c2w=np.array(c2w), prev=np.array(prev), seq=np.array(seq), seed=SEED,
                  size=np.array([intrinsics.width, intrinsics.height, intrinsics.vfov_deg]))
         env = dict(os.environ, PYTHONPATH=str(root))
         subprocess.run([sys.executable, "-c", _BASELINE, str(src), str(dst)], env=env, check=True, cwd=str(root))
