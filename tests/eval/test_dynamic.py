@@ -18,6 +18,7 @@ def dynamic_rows(hub_folder):
     return rows
 
 
+@pytest.mark.slow  # ~26 s (a whole lmms-eval run); keeps the default suite under 10 min on 2 cores
 def test_oracle_and_constant_answers(hub_folder, dynamic_rows, tmp_path):
     out = tmp_path / "oracle"
     r = run_eval("--model", "simsv_oracle", "--suite", "dynamic", "--data", f"simsv_dynamic={hub_folder}", out=out)

@@ -125,6 +125,7 @@ def test_a_failed_task_fails_the_run_with_lmms_evals_cause(tmp_path):
     assert results_of(out)["problems"]
 
 
+@pytest.mark.slow  # ~21 s (a whole lmms-eval run); keeps the default suite under 10 min on 2 cores
 def test_a_copy_of_the_release_is_held_to_its_row_counts(hand_vsibench, tmp_path):
     """A local folder with the release's pruned_ids.txt claims to be the pinned release: six rows
     instead of 5,131 stop the run, with the loader's reason on stderr."""
