@@ -241,8 +241,9 @@ def _tangent_frames(nrm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return t, np.cross(nrm, t)
 
 
-def ambient_occlusion(pos: np.ndarray, nrm: np.ndarray, ids: np.ndarray, rig: LightRig) -> np.ndarray:
-    """Per vertex: 1 = open, lower = enclosed (probes inside furniture boxes or outside the room)."""
+def ambient_occlusion(pos: np.ndarray, nrm: np.ndarray, ids: np.ndarray, rig: LightRig, order: np.ndarray) -> np.ndarray:
+    """Per vertex: 1 = open, lower = enclosed (probes inside furniture boxes or outside the room).
+    `order`: the vertices sorted by x (stable), shared with the light loop."""
     import shapely
 
     n = len(pos)
@@ -260,7 +261,6 @@ def ambient_occlusion(pos: np.ndarray, nrm: np.ndarray, ids: np.ndarray, rig: Li
         if i >= FLOOR_ID_BASE and i < len(lut):
             lut[i] = r
     room_idx = lut[ids] if n else np.zeros(0, int)
-    order = np.argsort(pos[:, 0], kind="stable")
     pos_x, ids_x = pos[order], ids[order]  # sorted by x: each box's candidates are a slice, not a gather
     xs = pos_x[:, 0]
     # Probe directions per vertex, (n, k, 3), the same for every radius. Built in place in two
@@ -342,7 +342,7 @@ def bake_irradiance(vertices: np.ndarray, two_sided: np.ndarray, rig: LightRig, 
         t_shadow += time.perf_counter() - ts
         irr[near[keep]] += (falloff[keep] * vis)[:, None] * light.color
     ta = time.perf_counter()
-    ao = ambient_occlusion(pos, nrm, ids, rig) if n else np.zeros(0)
+    ao = ambient_occlusion(pos, nrm, ids, rig, order) if n else np.zeros(0)
     up = 0.85 + 0.15 * np.abs(nrm[:, 1])
     irr += (ao * up)[:, None] * rig.ambient
     # direct light in corners is also partly blocked by what the probes found (soft contact shadows)

@@ -459,13 +459,13 @@ def _panel_mouldings(f: _WallFrame, w: float, b: float, top: float, t: float, co
     if w < 0.5 or top - b < 1.7:
         return None
     lock = b + 0.95  # the lock rail, where the handle sits
-    parts = []
-    for u0, v0, u1, v1 in ((stile, b + 0.2, w - stile, lock), (stile, lock + 0.12, w - stile, top - 0.12)):
-        for s in ((u0, v0, u1, v0 + bead), (u0, v1 - bead, u1, v1),
-                  (u0, v0 + bead, u0 + bead, v1 - bead), (u1 - bead, v0 + bead, u1, v1 - bead)):
-            # the band's face only: its 8 mm sides would be sub-pixel slivers, rasterised as dashes
-            parts += [_box_tris(f, *s, t, t + proud)[5], _box_tris(f, *s, -proud, 0.0)[4]]
-    return _merge([MeshPart(p.positions, p.normals, tuple(colour), None, None) for p in parts])
+    bands = [s for u0, v0, u1, v1 in ((stile, b + 0.2, w - stile, lock), (stile, lock + 0.12, w - stile, top - 0.12))
+             for s in ((u0, v0, u1, v0 + bead), (u0, v1 - bead, u1, v1),
+                       (u0, v0 + bead, u0 + bead, v1 - bead), (u1 - bead, v0 + bead, u1, v1 - bead))]
+    # each band's face only, just proud of the slab: its sides would be sub-pixel slivers,
+    # rasterised as dashes
+    front, back = _quad_tris(f, bands, t + proud)[0], _quad_tris(f, bands, -proud)[0]
+    return _merge([_part(front, f.normal3(), colour), _part(back, -f.normal3(), colour)])
 
 
 def _leaf_drawables(pose: LeafPose, instance_id: int, finish, panels: bool = False) -> list[Drawable]:
@@ -489,8 +489,8 @@ def _leaf_drawables(pose: LeafPose, instance_id: int, finish, panels: bool = Fal
            Drawable(_merge(edges), IDENTITY, instance_id, culling="back"),
            Drawable(_merge(handle), IDENTITY, instance_id, culling="back", gloss=0.4)]
     # a shade off the leaf's own colour, so the outline reads under even light as a panel's does
-    mouldings = _panel_mouldings(f, w, b, top, t, (0.45, 0.33, 0.22) if wood else tuple(0.88 * c for c in colour)) \
-        if panels else None
+    shade = (0.45, 0.33, 0.22) if wood else tuple(0.88 * c for c in colour)
+    mouldings = _panel_mouldings(f, w, b, top, t, shade) if panels else None
     if mouldings is not None:
         out.append(Drawable(mouldings, IDENTITY, instance_id, culling="back"))
     return out
